@@ -1,0 +1,53 @@
+# Smart Whale Core — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+SERVICES := .services
+SETUP_STAMP := $(SERVICES)/.setup-v1
+FILTER ?=
+SWIFT_TEST_FLAGS ?=
+
+# What the tests read to reach the local services that `make test` starts.
+TEST_ENV := WHALE_REDIS_URL=redis://127.0.0.1:6390 WHALE_KAFKA_BROKERS=127.0.0.1:19092
+# A current librdkafka first (see ARCHITECTURE.md: Debian's 2.0.2 cannot talk to Tansu).
+export LD_LIBRARY_PATH := $(CURDIR)/$(SERVICES)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
+
+.PHONY: setup services-up services-down test run build bench check-deps clean-services
+
+## setup: install Debian and PyPI packages (idempotent, quick when done)
+setup:
+	@scripts/setup.sh
+
+## services-up / services-down: Redis on 127.0.0.1:6390, Tansu on 127.0.0.1:19092
+services-up: setup
+	@scripts/services.sh up
+
+services-down:
+	@scripts/services.sh down
+
+## check-deps: no Core*/Messaging target depends on another one
+check-deps: setup
+	@scripts/check-module-deps
+
+## test: setup → services-up → swift test → services-down (also on failure) → the tests' status
+test: setup check-deps
+	@scripts/services.sh up
+	@status=0; \
+	$(TEST_ENV) swift test $(if $(FILTER),--filter $(FILTER)) $(SWIFT_TEST_FLAGS) || status=$$?; \
+	scripts/services.sh down; \
+	exit $$status
+
+build: setup
+	swift build
+
+## run: setup → build → `whale serve` on embedded defaults (HTTP on 127.0.0.1:8080)
+run: setup
+	swift build --product whale
+	swift run whale serve
+
+## bench: the Benchmarks/ package (ordo-one/package-benchmark)
+bench: setup
+	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
+
+clean-services: services-down
+	rm -rf $(SERVICES)

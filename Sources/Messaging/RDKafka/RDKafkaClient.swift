@@ -1,0 +1,94 @@
+internal import CWhaleKafka
+import CoreProtocols
+
+/// Owns one `rd_kafka_t` (producer or consumer) and destroys it in `deinit`.
+///
+/// Blocking calls (poll, flush, metadata) are made by its owner on a thread
+/// or queue of its own, never on Swift's cooperative pool.
+final class RDKafkaClient: @unchecked Sendable {
+    // librdkafka handles are thread-safe; the class only owns the pointer.
+    let handle: OpaquePointer
+
+    enum Kind {
+        case producer
+        case consumer
+    }
+
+    /// Builds the configuration and creates the client.
+    /// - Parameter configure: further settings on the raw configuration
+    ///   (callbacks) before the client is created.
+    init(
+        kind: Kind,
+        properties: [(String, String)],
+        configure: (OpaquePointer) -> Void = { _ in }
+    ) throws {
+        guard let conf = rd_kafka_conf_new() else {
+            throw WhaleError(.resourceExhausted, "librdkafka: cannot allocate a configuration")
+        }
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (key, value) in properties {
+            if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw WhaleError(.invalidConfiguration, "librdkafka property \(key)=\(value): \(Self.text(errorText))")
+            }
+        }
+        configure(conf)
+        let type = kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
+        // On success rd_kafka_new takes ownership of conf; on failure it stays ours.
+        guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw WhaleError(.invalidConfiguration, "librdkafka: cannot create a client: \(Self.text(errorText))")
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+    }
+
+    /// Reads the cluster's brokers and topics (blocking up to `timeout`).
+    func metadata(timeout: Duration) throws -> KafkaClusterMetadata {
+        var raw: UnsafePointer<rd_kafka_metadata>?
+        let status = rd_kafka_metadata(handle, 1, nil, &raw, Self.milliseconds(timeout))
+        guard status == RD_KAFKA_RESP_ERR_NO_ERROR, let raw else {
+            throw RDKafkaError.make(status, "reading cluster metadata")
+        }
+        defer { rd_kafka_metadata_destroy(raw) }
+        let md = raw.pointee
+        let brokers = (0..<Int(md.broker_cnt)).map { index in
+            let broker = md.brokers[index]
+            return KafkaClusterMetadata.Broker(
+                id: broker.id,
+                host: broker.host.map { String(cString: $0) } ?? "",
+                port: Int(broker.port)
+            )
+        }
+        let topics = (0..<Int(md.topic_cnt)).compactMap { index -> KafkaClusterMetadata.Topic? in
+            let topic = md.topics[index]
+            guard topic.err == RD_KAFKA_RESP_ERR_NO_ERROR, let name = topic.topic else { return nil }
+            let partitions = (0..<Int(topic.partition_cnt)).map { p in
+                let partition = topic.partitions[p]
+                return KafkaClusterMetadata.Partition(
+                    id: partition.id,
+                    leader: partition.leader,
+                    replicas: Int(partition.replica_cnt)
+                )
+            }
+            return KafkaClusterMetadata.Topic(name: String(cString: name), partitions: partitions)
+        }
+        return KafkaClusterMetadata(
+            brokers: brokers,
+            topics: topics.sorted { $0.name < $1.name },
+            controllerID: rd_kafka_controllerid(handle, 0),
+            originatingBrokerName: md.orig_broker_name.map { String(cString: $0) } ?? ""
+        )
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int32 {
+        Int32(clamping: max(0, duration.whaleNanoseconds / 1_000_000))
+    }
+
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,47 @@
+import CoreMonitoring
+import CoreProtocols
+import Testing
+
+@Suite struct HealthRegistryTests {
+    @Test func upWhenEveryCheckPasses() async {
+        let registry = HealthRegistry()
+        registry.register(ClosureHealthCheck(name: "a", kind: .readiness) { .healthy() })
+        registry.register(ClosureHealthCheck(name: "b", kind: .readiness) { .healthy("fine") })
+        let report = await registry.report(for: .readiness)
+        #expect(report.isHealthy)
+        #expect(report.checks.map(\.name) == ["a", "b"])
+    }
+
+    @Test func downNamesTheFailingChecksAndTheirReasons() async {
+        let registry = HealthRegistry()
+        registry.register(ClosureHealthCheck(name: "redis", kind: .readiness) { .unhealthy("connection refused") })
+        registry.register(ClosureHealthCheck(name: "sqlite", kind: .readiness) { .healthy() })
+        registry.register(ClosureHealthCheck(name: "process", kind: .liveness) { .healthy() })
+        let ready = await registry.report(for: .readiness)
+        #expect(!ready.isHealthy)
+        #expect(ready.failing == ["redis"])
+        #expect(ready.checks.first?.reason == "connection refused")
+        #expect(await registry.report(for: .liveness).isHealthy)
+    }
+
+    @Test func aHungCheckFailsAfterTheTimeoutInsteadOfHangingTheProbe() async {
+        let registry = HealthRegistry(timeout: .milliseconds(100))
+        registry.register(ClosureHealthCheck(name: "stuck", kind: .readiness) {
+            // Ignores cancellation on purpose.
+            let clock = ContinuousClock()
+            let until = clock.now.advanced(by: .seconds(3))
+            while clock.now < until { try? await Task.sleep(for: .milliseconds(50)) }
+            return .healthy()
+        })
+        let clock = ContinuousClock()
+        let started = clock.now
+        let report = await registry.report(for: .readiness)
+        #expect(started.duration(to: clock.now) < .seconds(2))
+        #expect(report.failing == ["stuck"])
+        #expect(report.checks.first?.reason?.contains("no answer within") == true)
+    }
+
+    @Test func aProbeWithNoChecksIsUp() async {
+        #expect(await HealthRegistry().report(for: .liveness).isHealthy)
+    }
+}
