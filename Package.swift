@@ -56,6 +56,7 @@ var targets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]
     ),
@@ -64,7 +65,10 @@ var targets: [Target] = [
     .testTarget(
         name: "WhaleTests",
         dependencies: [
-            "whale", "CoreTestKit", "CoreProtocols",
+            "whale", "CoreTestKit", "CoreProtocols", "CoreCache", "CoreMonitoring", "Messaging", log,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]
     ),

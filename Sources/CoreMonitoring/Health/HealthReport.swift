@@ -27,7 +27,7 @@ public struct HealthReport: Sendable, Codable, Hashable {
     /// Every check, in registration order.
     public var checks: [Check]
     /// The names of the failing checks (empty when up).
-    public var failing: [String] { checks.filter { $0.status != "up" }.map(\.name) }
+    public var failing: [String]
 
     /// Whether every check passed.
     public var isHealthy: Bool { status == "up" }
@@ -35,6 +35,7 @@ public struct HealthReport: Sendable, Codable, Hashable {
     public init(probe: HealthCheckKind, checks: [Check]) {
         self.probe = probe.description
         self.checks = checks
-        self.status = checks.allSatisfy { $0.status == "up" } ? "up" : "down"
+        self.failing = checks.filter { $0.status != "up" }.map(\.name)
+        self.status = failing.isEmpty ? "up" : "down"
     }
 }

@@ -1,0 +1,50 @@
+import ArgumentParser
+import CoreMonitoring
+import CoreProtocols
+import Foundation
+
+/// `whale doctor`: checks every configured service and prints a table.
+struct Doctor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check each configured service (SQLite write, Redis PING, Kafka metadata); exit 1 when one fails."
+    )
+
+    @OptionGroup var options: NodeOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            let configuration = try NodeConfiguration.resolve(options, environment: ProcessInfo.processInfo.environment)
+            let directoryProblem: String?
+            do {
+                try configuration.prepareDataDirectory()
+                directoryProblem = nil
+            } catch {
+                directoryProblem = "\(error)"
+            }
+            let health = try NodeHealth(configuration: configuration)
+            let report = await health.registry.report(for: .readiness)
+            await health.close()
+
+            var rows = report.checks.map { [$0.name, $0.status, String(format: "%.1f ms", $0.durationMilliseconds), $0.reason ?? ""] }
+            if configuration.redis == nil { rows.append(["redis", "off", "-", "not configured (--redis or WHALE_REDIS_URL)"]) }
+            if configuration.kafka == nil { rows.append(["kafka", "off", "-", "not configured (--kafka or WHALE_KAFKA_BROKERS)"]) }
+            print(Self.table(header: ["SERVICE", "STATUS", "TIME", "DETAIL"], rows: rows))
+            if let directoryProblem { printError(directoryProblem) }
+            guard report.isHealthy else {
+                printError("failing: \(report.failing.joined(separator: ", "))")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
