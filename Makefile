@@ -7,8 +7,11 @@ SETUP_STAMP := $(SERVICES)/.setup-v1
 FILTER ?=
 SWIFT_TEST_FLAGS ?=
 
-# What the tests read to reach the local services that `make test` starts.
-TEST_ENV := WHALE_REDIS_URL=redis://127.0.0.1:6390 WHALE_KAFKA_BROKERS=127.0.0.1:19092
+# The local services' ports (scripts/services.sh reads the same variables),
+# and what the tests read to reach them.
+export WHALE_TEST_REDIS_PORT ?= 6390
+export WHALE_TEST_KAFKA_PORT ?= 19092
+TEST_ENV := WHALE_REDIS_URL=redis://127.0.0.1:$(WHALE_TEST_REDIS_PORT) WHALE_KAFKA_BROKERS=127.0.0.1:$(WHALE_TEST_KAFKA_PORT)
 # A current librdkafka first (see ARCHITECTURE.md: Debian's 2.0.2 cannot talk to Tansu).
 export LD_LIBRARY_PATH := $(CURDIR)/$(SERVICES)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 

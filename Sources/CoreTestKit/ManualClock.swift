@@ -1,7 +1,7 @@
 public import CoreProtocols
 import Synchronization
 
-/// A ``WhaleClock`` that moves only when a test tells it to.
+/// A ``CoreProtocols/WhaleClock`` that moves only when a test tells it to.
 ///
 /// Sleepers wake, in deadline order, when ``advance(by:)`` or ``advance(to:)``
 /// passes their deadline; a cancelled sleeper throws `CancellationError` at

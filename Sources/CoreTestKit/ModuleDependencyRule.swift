@@ -1,4 +1,5 @@
 public import Foundation
+import CoreProtocols
 
 /// The rule that keeps the package modular, as a check a test can run: no
 /// `Core*` / `Messaging` library imports another one; they meet only through
@@ -30,7 +31,7 @@ public enum ModuleDependencyRule {
         let folder = packageRoot.appendingPathComponent("Sources").appendingPathComponent(module)
         let forbidden = Set(modules).subtracting([module])
         guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: folder.path])
+            throw WhaleError(.notFound, "no module folder at '\(folder.path)'")
         }
         var files = 0
         var found: [Violation] = []
@@ -45,7 +46,7 @@ public enum ModuleDependencyRule {
             }
         }
         guard files > 0 else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: folder.path])
+            throw WhaleError(.notFound, "no Swift file under '\(folder.path)': a wrong package root would pass vacuously")
         }
         return found
     }

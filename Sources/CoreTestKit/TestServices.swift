@@ -11,7 +11,7 @@ import Darwin
 /// Finds the live services an integration test needs, from the environment
 /// that `make test` exports.
 ///
-/// Integration suites never skip silently: ``require(_:)`` throws when the
+/// Integration suites never skip silently: ``require(_:environment:connectTimeout:)`` throws when the
 /// variable is missing, and when it is set but nothing answers at the address.
 ///
 /// ```swift
@@ -39,7 +39,7 @@ public enum TestServices {
         public static let redis = Service(
             name: "Redis",
             variable: "WHALE_REDIS_URL",
-            format: .url(schemes: ["redis", "rediss"], defaultPort: 6379)
+            format: .url(schemes: ["redis"], defaultPort: 6379)
         )
         /// The Kafka-protocol broker(s) at `WHALE_KAFKA_BROKERS` (`host:port,…`).
         public static let kafka = Service(name: "Kafka", variable: "WHALE_KAFKA_BROKERS", format: .list(defaultPort: 9092))
@@ -51,12 +51,17 @@ public enum TestServices {
     public struct Located: Sendable {
         /// The variable's raw value (the URL or broker list as given).
         public var value: String
-        /// The addresses parsed from it; the first one answered a TCP connect.
+        /// The addresses parsed from it; at least one answered a TCP connect.
         public var endpoints: [ServiceEndpoint]
+
+        public init(value: String, endpoints: [ServiceEndpoint]) {
+            self.value = value
+            self.endpoints = endpoints
+        }
     }
 
     /// Returns the service's address when its variable is set and it answers.
-    /// - Throws: ``WhaleError`` `.invalidConfiguration` when the variable is
+    /// - Throws: ``CoreProtocols/WhaleError`` `.invalidConfiguration` when the variable is
     ///   missing or malformed, `.unavailable` when nothing answers there.
     public static func require(
         _ service: Service,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoreTestKit
 import Foundation
 import Testing
 
@@ -22,5 +23,18 @@ import Testing
     @Test func tableColumnsAlign() {
         let table = Doctor.table(header: ["A", "STATUS"], rows: [["redis", "down"], ["x", "up"]])
         #expect(table == "A      STATUS\nredis  down\nx      up")
+    }
+}
+
+/// `whale doctor` against the live Redis and Kafka that `make test` starts.
+@Suite(.timeLimit(.minutes(1)))
+struct DoctorIntegrationTests {
+    @Test func passesAgainstTheLiveServices() async throws {
+        let redis = try TestServices.require(.redis).value
+        let kafka = try TestServices.require(.kafka).value
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("whale-doctor-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let doctor = try Doctor.parse(["--redis", redis, "--kafka", kafka, "--data-dir", dataDirectory])
+        try await doctor.run()
     }
 }

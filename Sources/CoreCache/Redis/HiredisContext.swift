@@ -71,9 +71,26 @@ final class HiredisContext {
         defer { freeReplyObject(reply) }
         let value = Self.convert(reply.assumingMemoryBound(to: redisReply.self))
         if case .error(let message) = value {
-            throw WhaleError(.invalidInput, "Redis replied: \(message)")
+            throw Self.replyError(message)
         }
         return value
+    }
+
+    /// An error reply as a `WhaleError`: the server's transient states
+    /// (loading, busy script, failover, cluster resharding) are retriable
+    /// `.unavailable`; everything else is the command's fault, `.invalidInput`.
+    static func replyError(_ message: String) -> WhaleError {
+        let prefix = message.prefix(while: { $0 != " " })
+        switch prefix {
+        case "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "CLUSTERDOWN":
+            return WhaleError(.unavailable, "Redis replied: \(message)")
+        case "NOAUTH", "WRONGPASS":
+            return WhaleError(.unauthenticated, "Redis replied: \(message)")
+        case "NOPERM":
+            return WhaleError(.permissionDenied, "Redis replied: \(message)")
+        default:
+            return WhaleError(.invalidInput, "Redis replied: \(message)")
+        }
     }
 
     private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisValue {

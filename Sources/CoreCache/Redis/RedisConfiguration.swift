@@ -34,7 +34,7 @@ public struct RedisConfiguration: Sendable, Hashable {
 
     /// Parses `redis://[[user]:password@]host[:port][/db]`, the form of
     /// `WHALE_REDIS_URL`.
-    /// - Throws: ``WhaleError`` `.invalidConfiguration` naming what is wrong.
+    /// - Throws: ``CoreProtocols/WhaleError`` `.invalidConfiguration` naming what is wrong.
     public init(url: String) throws {
         let endpoint = try ServiceEndpoint(url: url, schemes: ["redis"], defaultPort: 6379)
         self.init(endpoint: endpoint)

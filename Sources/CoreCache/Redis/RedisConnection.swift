@@ -29,7 +29,7 @@ public final class RedisConnection: Sendable {
 
     /// Connects now (and authenticates and selects the database, when
     /// configured), so a wrong address fails here rather than on first use.
-    /// - Throws: ``WhaleError`` `.unavailable` when nothing answers,
+    /// - Throws: ``CoreProtocols/WhaleError`` `.unavailable` when nothing answers,
     ///   `.unauthenticated` when `AUTH` is refused.
     public static func connect(_ configuration: RedisConfiguration) async throws -> RedisConnection {
         let connection = RedisConnection(configuration: configuration)
@@ -44,7 +44,7 @@ public final class RedisConnection: Sendable {
     }
 
     /// Sends a command with binary-safe arguments and returns the reply.
-    /// - Throws: ``WhaleError`` `.invalidInput` for an error reply, `.timeout`
+    /// - Throws: ``CoreProtocols/WhaleError`` `.invalidInput` for an error reply, `.timeout`
     ///   when the reply does not come in the command timeout, `.unavailable`
     ///   when the server cannot be reached.
     @discardableResult

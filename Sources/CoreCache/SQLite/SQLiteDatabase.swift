@@ -23,7 +23,7 @@ public final class SQLiteDatabase: Sendable {
     /// Opens (creating if needed) the database at `path`.
     /// - Parameter busyTimeout: how long to wait for another writer's lock.
     ///   Default: 5 s.
-    /// - Throws: ``WhaleError`` `.io` when the file cannot be opened or created.
+    /// - Throws: ``CoreProtocols/WhaleError`` `.io` when the file cannot be opened or created.
     public init(path: String, busyTimeout: Duration = .seconds(5)) throws {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX

@@ -59,17 +59,17 @@ public final class HealthRegistry: Sendable {
     private static func firstOf(check: any HealthCheck, timeout: Duration, clock: ContinuousClock) async -> HealthStatus {
         let once = OnceFlag()
         return await withCheckedContinuation { (continuation: CheckedContinuation<HealthStatus, Never>) in
-            let work = Task {
-                let status = await check.check()
+            let timer = Task {
+                try await clock.sleep(for: timeout)
                 if once.claim() {
-                    continuation.resume(returning: status)
+                    continuation.resume(returning: .unhealthy("no answer within \(timeout)"))
                 }
             }
             Task {
-                try? await clock.sleep(for: timeout)
+                let status = await check.check()
                 if once.claim() {
-                    work.cancel()
-                    continuation.resume(returning: .unhealthy("no answer within \(timeout)"))
+                    timer.cancel()
+                    continuation.resume(returning: status)
                 }
             }
         }

@@ -14,6 +14,13 @@ public struct HealthReport: Sendable, Codable, Hashable {
         /// How long the check took, in milliseconds.
         public var durationMilliseconds: Double
 
+        public init(name: String, status: String, reason: String?, durationMilliseconds: Double) {
+            self.name = name
+            self.status = status
+            self.reason = reason
+            self.durationMilliseconds = durationMilliseconds
+        }
+
         enum CodingKeys: String, CodingKey {
             case name, status, reason
             case durationMilliseconds = "duration_ms"
@@ -21,13 +28,13 @@ public struct HealthReport: Sendable, Codable, Hashable {
     }
 
     /// `"up"` when every check passed, else `"down"`.
-    public var status: String
+    public private(set) var status: String
     /// Which probe this is: `"liveness"` or `"readiness"`.
-    public var probe: String
+    public private(set) var probe: String
     /// Every check, in registration order.
-    public var checks: [Check]
+    public private(set) var checks: [Check]
     /// The names of the failing checks (empty when up).
-    public var failing: [String]
+    public private(set) var failing: [String]
 
     /// Whether every check passed.
     public var isHealthy: Bool { status == "up" }

@@ -7,7 +7,7 @@ public enum SHA256Digest {
     public static let byteCount = 32
 
     /// The SHA-256 digest of `bytes`.
-    /// - Throws: ``WhaleError`` `.internalError` when OpenSSL fails (it does
+    /// - Throws: ``CoreProtocols/WhaleError`` `.internalError` when OpenSSL fails (it does
     ///   not for valid input; the error path exists so nothing crashes).
     public static func hash(_ bytes: some Collection<UInt8>) throws -> [UInt8] {
         if let digest = try bytes.withContiguousStorageIfAvailable({ try hash(UnsafeRawBufferPointer($0)) }) {

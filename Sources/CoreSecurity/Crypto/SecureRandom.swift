@@ -7,7 +7,7 @@ public enum SecureRandom {
     public static let maximumCount = 1 << 20
 
     /// Returns `count` random bytes.
-    /// - Throws: ``WhaleError`` `.invalidInput` for a negative count or one over
+    /// - Throws: ``CoreProtocols/WhaleError`` `.invalidInput` for a negative count or one over
     ///   ``maximumCount``; `.internalError` when the generator fails.
     public static func bytes(count: Int) throws -> [UInt8] {
         guard (0...maximumCount).contains(count) else {

@@ -5,6 +5,12 @@ public struct KafkaClusterMetadata: Sendable, Hashable {
         public var id: Int32
         public var host: String
         public var port: Int
+
+        public init(id: Int32, host: String, port: Int) {
+            self.id = id
+            self.host = host
+            self.port = port
+        }
     }
 
     /// One partition of a topic.
@@ -14,12 +20,23 @@ public struct KafkaClusterMetadata: Sendable, Hashable {
         public var leader: Int32
         /// How many replicas it has.
         public var replicas: Int
+
+        public init(id: Int32, leader: Int32, replicas: Int) {
+            self.id = id
+            self.leader = leader
+            self.replicas = replicas
+        }
     }
 
     /// One topic.
     public struct Topic: Sendable, Hashable {
         public var name: String
         public var partitions: [Partition]
+
+        public init(name: String, partitions: [Partition]) {
+            self.name = name
+            self.partitions = partitions
+        }
     }
 
     /// The brokers, as the cluster advertises them.
@@ -30,4 +47,11 @@ public struct KafkaClusterMetadata: Sendable, Hashable {
     public var controllerID: Int32
     /// The broker that answered.
     public var originatingBrokerName: String
+
+    public init(brokers: [Broker], topics: [Topic], controllerID: Int32, originatingBrokerName: String) {
+        self.brokers = brokers
+        self.topics = topics
+        self.controllerID = controllerID
+        self.originatingBrokerName = originatingBrokerName
+    }
 }

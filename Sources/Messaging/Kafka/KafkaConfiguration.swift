@@ -28,19 +28,17 @@ public struct KafkaConfiguration: Sendable, Hashable {
 
     /// Parses a broker list such as `127.0.0.1:19092,kafka-2:9092`, the form of
     /// `WHALE_KAFKA_BROKERS`.
-    /// - Throws: ``WhaleError`` `.invalidConfiguration` naming what is wrong.
+    /// - Throws: ``CoreProtocols/WhaleError`` `.invalidConfiguration` naming what is wrong.
     public init(brokers: String) throws {
         self.init(bootstrapServers: try ServiceEndpoint.list(parsing: brokers, defaultPort: 9092))
     }
 
-    /// The librdkafka properties this configuration sets.
-    var librdkafkaProperties: [(String, String)] {
-        var result = [
+    /// The librdkafka properties this configuration sets for a client: the
+    /// client's own `defaults` first, then the connection, then ``properties``.
+    func librdkafkaProperties(defaults: [(String, String)]) -> [(String, String)] {
+        defaults + [
             ("bootstrap.servers", bootstrapServers.map(\.description).joined(separator: ",")),
             ("client.id", clientID),
-            ("message.timeout.ms", String(max(1, messageTimeout.whaleNanoseconds / 1_000_000))),
-        ]
-        result += properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        return result
+        ] + properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 }

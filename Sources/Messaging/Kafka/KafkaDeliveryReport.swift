@@ -6,4 +6,10 @@ public struct KafkaDeliveryReport: Sendable, Hashable {
     public var partition: Int32
     /// Its offset within the partition.
     public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
 }

@@ -6,6 +6,6 @@ public enum KafkaLibrary {
     /// package was built with may be older; the runtime library is what counts.)
     public static var version: String { String(cString: rd_kafka_version_str()) }
 
-    /// The runtime version as librdkafka's hex number (`0x02100100` for 2.16.1).
+    /// The runtime version as librdkafka's hex number (`0x021001ff` for the 2.16.1 release).
     public static var versionNumber: Int { Int(rd_kafka_version()) }
 }

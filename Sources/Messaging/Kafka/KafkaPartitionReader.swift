@@ -1,6 +1,7 @@
 internal import CWhaleKafka
 public import CoreProtocols
 import Dispatch
+public import Logging
 
 /// Reads one partition from a chosen offset, without a consumer group.
 ///
@@ -19,20 +20,27 @@ public final class KafkaPartitionReader: Sendable {
     private let closed = StopFlag()
 
     /// Creates the reader and assigns it the partition at `offset`.
-    /// - Parameter offset: the first offset to read; ``beginning`` or ``end``
-    ///   for the partition's first or next offset.
-    public init(configuration: KafkaConfiguration, topic: String, partition: Int32, offset: Int64) throws {
+    /// - Parameter offset: the first offset to read; `KafkaPartitionReader.beginning`
+    ///   or `KafkaPartitionReader.end` for the partition's first or next offset.
+    /// - Parameter logger: receives librdkafka's log lines. Default:
+    ///   `smart-whale.kafka`.
+    public init(
+        configuration: KafkaConfiguration,
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        logger: Logger = Logger(label: "smart-whale.kafka")
+    ) throws {
         guard !topic.isEmpty else {
             throw WhaleError(.invalidInput, "cannot read an empty topic name")
         }
-        let properties =
-            [
-                ("group.id", "smart-whale-reader"),
-                ("enable.auto.commit", "false"),
-                ("enable.auto.offset.store", "false"),
-                ("enable.partition.eof", "false"),
-            ] + configuration.librdkafkaProperties
-        let client = try RDKafkaClient(kind: .consumer, properties: properties)
+        let properties = configuration.librdkafkaProperties(defaults: [
+            ("group.id", "smart-whale-reader"),
+            ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"),
+            ("enable.partition.eof", "false"),
+        ])
+        let client = try RDKafkaClient(kind: .consumer, properties: properties, logger: logger)
         rd_kafka_poll_set_consumer(client.handle)
         guard let list = rd_kafka_topic_partition_list_new(1) else {
             throw WhaleError(.resourceExhausted, "librdkafka: cannot allocate a partition list")
@@ -56,7 +64,7 @@ public final class KafkaPartitionReader: Sendable {
 
     /// Reads until `count` messages arrived or `timeout` passed, whichever is
     /// first, and returns what arrived (possibly fewer than `count`).
-    /// - Throws: ``WhaleError`` for a consumer error other than "no message
+    /// - Throws: ``CoreProtocols/WhaleError`` for a consumer error other than "no message
     ///   yet" (e.g. `.notFound` for an unknown topic), `.cancelled` once closed.
     public func read(count: Int, timeout: Duration) async throws -> [InboundMessage] {
         let client = self.client

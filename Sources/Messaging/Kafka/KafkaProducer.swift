@@ -1,6 +1,7 @@
 internal import CWhaleKafka
 public import CoreProtocols
 import Dispatch
+public import Logging
 import Synchronization
 
 /// A Kafka producer over librdkafka that returns only when the broker has
@@ -14,7 +15,7 @@ import Synchronization
 /// ```swift
 /// let producer = try KafkaProducer(configuration: KafkaConfiguration(brokers: "127.0.0.1:19092"))
 /// let report = try await producer.send(OutboundMessage(topic: "smartwhale.core.logs", value: Array("hi".utf8)))
-/// try await producer.close()
+/// await producer.close()
 /// ```
 public final class KafkaProducer: MessagePublisher {
     /// The configuration it was created with.
@@ -24,12 +25,18 @@ public final class KafkaProducer: MessagePublisher {
 
     /// Creates the producer and starts its delivery-report thread. It connects
     /// lazily: a wrong address fails the first send, not this call.
-    /// - Throws: ``WhaleError`` `.invalidConfiguration` for a property
+    /// - Parameter logger: receives librdkafka's log lines. Default:
+    ///   `smart-whale.kafka`.
+    /// - Throws: ``CoreProtocols/WhaleError`` `.invalidConfiguration` for a property
     ///   librdkafka rejects.
-    public init(configuration: KafkaConfiguration) throws {
+    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "smart-whale.kafka")) throws {
         self.configuration = configuration
-        let properties = [("enable.idempotence", "true"), ("acks", "all")] + configuration.librdkafkaProperties
-        self.client = try RDKafkaClient(kind: .producer, properties: properties) { conf in
+        let properties = configuration.librdkafkaProperties(defaults: [
+            ("enable.idempotence", "true"),
+            ("acks", "all"),
+            ("message.timeout.ms", String(max(1, configuration.messageTimeout.whaleNanoseconds / 1_000_000))),
+        ])
+        self.client = try RDKafkaClient(kind: .producer, properties: properties, logger: logger) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
         }
         self.poller = RDKafkaPoller(client: client)
@@ -45,7 +52,7 @@ public final class KafkaProducer: MessagePublisher {
     }
 
     /// Publishes one message and returns where the broker stored it.
-    /// - Throws: ``WhaleError``: `.invalidInput` for an empty topic or a
+    /// - Throws: ``CoreProtocols/WhaleError``: `.invalidInput` for an empty topic or a
     ///   message over the broker's size limit, `.timeout` when no
     ///   acknowledgement came within the message timeout, `.unavailable` when
     ///   the cluster cannot be reached, `.cancelled` when the producer closed.
@@ -53,15 +60,13 @@ public final class KafkaProducer: MessagePublisher {
         guard !message.topic.isEmpty else {
             throw WhaleError(.invalidInput, "cannot send to an empty topic name")
         }
-        guard !poller.isStopped else {
-            throw WhaleError(.cancelled, "the producer is closed")
-        }
         return try await withCheckedThrowingContinuation { continuation in
             let pending = PendingDelivery(topic: message.topic, continuation: continuation)
             let opaque = Unmanaged.passRetained(pending).toOpaque()
-            if let error = produce(message, opaque: opaque) {
+            let refusal = poller.whileRunning { produce(message, opaque: opaque) } ?? WhaleError(.cancelled, "the producer is closed")
+            if let refusal {
                 Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
-                continuation.resume(throwing: error)
+                continuation.resume(throwing: refusal)
             }
         }
     }

@@ -1,5 +1,6 @@
 internal import CWhaleKafka
 import CoreProtocols
+import Logging
 
 /// Owns one `rd_kafka_t` (producer or consumer) and destroys it in `deinit`.
 ///
@@ -8,6 +9,8 @@ import CoreProtocols
 final class RDKafkaClient: @unchecked Sendable {
     // librdkafka handles are thread-safe; the class only owns the pointer.
     let handle: OpaquePointer
+    /// Receives librdkafka's own log lines; released after the handle.
+    private let logSink: Unmanaged<LogSink>
 
     enum Kind {
         case producer
@@ -20,6 +23,7 @@ final class RDKafkaClient: @unchecked Sendable {
     init(
         kind: Kind,
         properties: [(String, String)],
+        logger: Logger,
         configure: (OpaquePointer) -> Void = { _ in }
     ) throws {
         guard let conf = rd_kafka_conf_new() else {
@@ -32,18 +36,24 @@ final class RDKafkaClient: @unchecked Sendable {
                 throw WhaleError(.invalidConfiguration, "librdkafka property \(key)=\(value): \(Self.text(errorText))")
             }
         }
+        let logSink = Unmanaged.passRetained(LogSink(logger: logger))
+        rd_kafka_conf_set_opaque(conf, logSink.toOpaque())
+        rd_kafka_conf_set_log_cb(conf, logCallback)
         configure(conf)
         let type = kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
         // On success rd_kafka_new takes ownership of conf; on failure it stays ours.
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(conf)
+            logSink.release()
             throw WhaleError(.invalidConfiguration, "librdkafka: cannot create a client: \(Self.text(errorText))")
         }
         self.handle = handle
+        self.logSink = logSink
     }
 
     deinit {
         rd_kafka_destroy(handle)
+        logSink.release()
     }
 
     /// Reads the cluster's brokers and topics (blocking up to `timeout`).
@@ -91,4 +101,31 @@ final class RDKafkaClient: @unchecked Sendable {
     private static func text(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// The logger librdkafka's log callback writes to (the client's opaque).
+private final class LogSink {
+    let logger: Logger
+    init(logger: Logger) { self.logger = logger }
+}
+
+/// Forwards librdkafka's log lines (syslog levels) to swift-log.
+private let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+    client, level, facility, text in
+    guard let client, let opaque = rd_kafka_opaque(client), let text else { return }
+    let logger = Unmanaged<LogSink>.fromOpaque(opaque).takeUnretainedValue().logger
+    let swiftLevel: Logger.Level =
+        switch level {
+        case ...2: .critical
+        case 3: .error
+        case 4: .warning
+        case 5: .notice
+        case 6: .info
+        default: .debug
+        }
+    logger.log(
+        level: swiftLevel,
+        "\(String(cString: text))",
+        metadata: ["rdkafka.facility": "\(facility.map { String(cString: $0) } ?? "")"]
+    )
 }

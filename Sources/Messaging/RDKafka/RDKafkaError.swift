@@ -1,7 +1,7 @@
 internal import CWhaleKafka
 import CoreProtocols
 
-/// Turns librdkafka error codes into ``WhaleError``s.
+/// Turns librdkafka error codes into ``CoreProtocols/WhaleError``s.
 enum RDKafkaError {
     static func make(_ code: rd_kafka_resp_err_t, _ context: String) -> WhaleError {
         let text = String(cString: rd_kafka_err2str(code))
@@ -21,8 +21,14 @@ enum RDKafkaError {
             kind = .notFound
         case RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT, RD_KAFKA_RESP_ERR__DESTROY:
             kind = .cancelled
+        case RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+            kind = .unauthenticated
+        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
+            RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+            kind = .permissionDenied
         default:
-            kind = .unavailable
+            // Unknown to this mapping: not retried unless the code says so.
+            return WhaleError(.unavailable, "\(context): \(text)", isRetriable: false)
         }
         return WhaleError(kind, "\(context): \(text)")
     }

@@ -1,17 +1,20 @@
 internal import CWhaleKafka
 import Dispatch
 import Foundation
+import Synchronization
 
 /// A dedicated thread that serves a client's callbacks (`rd_kafka_poll`)
 /// until stopped. On stop it purges what is still queued or in flight and
 /// serves those callbacks too, so no waiter is left hanging.
 final class RDKafkaPoller: Sendable {
-    private let stopped = StopFlag()
+    private let running = Mutex(true)
     private let finished = DispatchSemaphore(value: 0)
 
     init(client: RDKafkaClient) {
-        let thread = Thread { [stopped, finished] in
-            while !stopped.isSet {
+        // The thread holds the poller until its loop ends; the owner's
+        // `stop()` (from its deinit at the latest) ends it.
+        let thread = Thread { [self] in
+            while running.withLock({ $0 }) {
                 rd_kafka_poll(client.handle, 100)
             }
             rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
@@ -22,12 +25,19 @@ final class RDKafkaPoller: Sendable {
         thread.start()
     }
 
-    /// Whether ``stop()`` was called.
-    var isStopped: Bool { stopped.isSet }
+    /// Runs `body` (an enqueue whose callback this poller must serve) only
+    /// while the poller runs, so nothing can be enqueued after the final
+    /// purge; returns `nil` once stopped.
+    func whileRunning<Result>(_ body: () -> Result) -> Result? {
+        running.withLock { isRunning in isRunning ? body() : nil }
+    }
 
     /// Stops the thread and waits for its last purge. Idempotent.
     func stop() {
-        guard stopped.set() else { return }
-        finished.wait()
+        let wasRunning = running.withLock { isRunning in
+            defer { isRunning = false }
+            return isRunning
+        }
+        if wasRunning { finished.wait() }
     }
 }

@@ -1,0 +1,27 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks live in their own package so the library never depends on the
+// benchmark tool. Run them with `make bench` (or `swift package benchmark` here).
+let package = Package(
+    name: "smart-whale-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "smart-whale-core", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "CoreBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "CoreProtocols", package: "smart-whale-core"),
+                .product(name: "CoreSecurity", package: "smart-whale-core"),
+                .product(name: "CoreCache", package: "smart-whale-core"),
+            ],
+            path: "Benchmarks/CoreBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        )
+    ]
+)
