@@ -42,11 +42,11 @@ let benchmarks: @Sendable () -> Void = {
 
     // A SQLite point read through the CWhaleSQLite shim (prepare, bind, step,
     // finalize), against an in-memory database so disk does not dominate.
-    Benchmark("Shim call: SQLite point read (CWhaleSQLite, :memory:)") { benchmark, database in
+    Benchmark("Shim call: SQLite point read (CWhaleSQLite, :memory:)") { (benchmark: Benchmark, database: SQLiteDatabase) throws in
         for iteration in benchmark.scaledIterations {
             blackHole(try database.query("SELECT v FROM kv WHERE k = ?", [.integer(Int64(iteration % 1_000))]))
         }
-    } setup: {
+    } setup: { () throws -> SQLiteDatabase in
         let database = try SQLiteDatabase(path: ":memory:")
         try database.execute("CREATE TABLE kv (k INTEGER PRIMARY KEY, v BLOB)")
         for key in 0..<1_000 {
