@@ -32,8 +32,10 @@ services-down:
 check-deps: setup
 	@scripts/check-module-deps
 
-## test: setup → services-up → swift test → services-down (also on failure) → the tests' status
+## test: setup → build → doc examples → services-up → swift test → services-down (also on failure) → the tests' status
 test: setup check-deps
+	swift build --build-tests
+	@scripts/check-doc-examples
 	@scripts/services.sh up
 	@status=0; \
 	$(TEST_ENV) swift test $(if $(FILTER),--filter $(FILTER)) $(SWIFT_TEST_FLAGS) || status=$$?; \

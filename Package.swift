@@ -76,7 +76,13 @@ var targets: [Target] = [
 for module in modules {
     targets.append(.target(name: module.name, dependencies: ["CoreProtocols", log, metrics] + module.dependencies))
     targets.append(
-        .testTarget(name: "\(module.name)Tests", dependencies: [.byName(name: module.name), "CoreProtocols", "CoreTestKit"])
+        .testTarget(
+            name: "\(module.name)Tests",
+            dependencies: [
+                .byName(name: module.name), "CoreProtocols", "CoreTestKit",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        )
     )
 }
 for target in targets where target.type != .system {

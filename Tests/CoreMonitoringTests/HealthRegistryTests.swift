@@ -1,5 +1,6 @@
 import CoreMonitoring
 import CoreProtocols
+import MetricsTestKit
 import Testing
 
 @Suite struct HealthRegistryTests {
@@ -43,5 +44,19 @@ import Testing
 
     @Test func aProbeWithNoChecksIsUp() async {
         #expect(await HealthRegistry().report(for: .liveness).isHealthy)
+    }
+}
+
+@Suite struct HealthRegistryMetricsTests {
+    @Test func recordsAnUpGaugePerCheck() async throws {
+        let metrics = TestMetrics()
+        let registry = HealthRegistry(metricsFactory: metrics)
+        registry.register(ClosureHealthCheck(name: "redis", kind: .readiness) { .unhealthy("down") })
+        registry.register(ClosureHealthCheck(name: "sqlite", kind: .readiness) { .healthy() })
+        _ = await registry.report(for: .readiness)
+        let redis = try metrics.expectGauge("whale_health_check_up", [("check", "redis"), ("probe", "readiness")])
+        let sqlite = try metrics.expectGauge("whale_health_check_up", [("check", "sqlite"), ("probe", "readiness")])
+        #expect(redis.lastValue == 0)
+        #expect(sqlite.lastValue == 1)
     }
 }

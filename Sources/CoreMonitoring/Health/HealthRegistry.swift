@@ -1,7 +1,12 @@
 public import CoreProtocols
+public import CoreMetrics
+import Metrics
 import Synchronization
 
 /// The node's health checks, run together into a ``HealthReport``.
+///
+/// Each run also records the gauge `whale_health_check_up` (1 or 0) with the
+/// dimensions `check` and `probe` through swift-metrics.
 ///
 /// Modules contribute checks (`RedisHealthCheck`, `SQLiteHealthCheck`, a Kafka
 /// metadata check, …); the HTTP layer asks for ``report(for:)``. Checks run
@@ -12,8 +17,15 @@ public final class HealthRegistry: Sendable {
     /// How long one check may take. Default: 2 s.
     public let timeout: Duration
 
-    public init(timeout: Duration = .seconds(2)) {
+    private let metrics: any MetricsFactory
+
+    /// - Parameters:
+    ///   - timeout: how long one check may take. Default: 2 s.
+    ///   - metricsFactory: where the `whale_health_check_up` gauges go.
+    ///     Default: the factory `MetricsSystem` was bootstrapped with.
+    public init(timeout: Duration = .seconds(2), metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.timeout = timeout
+        self.metrics = metricsFactory
     }
 
     /// Adds a check.
@@ -29,9 +41,10 @@ public final class HealthRegistry: Sendable {
     public func report(for kind: HealthCheckKind) async -> HealthReport {
         let selected = checks.withLock { $0.filter { $0.kind == kind } }
         let timeout = self.timeout
+        let metrics = self.metrics
         let results = await withTaskGroup(of: (Int, HealthReport.Check).self) { group in
             for (index, check) in selected.enumerated() {
-                group.addTask { (index, await Self.run(check, timeout: timeout)) }
+                group.addTask { (index, await Self.run(check, timeout: timeout, metrics: metrics)) }
             }
             var results = [HealthReport.Check?](repeating: nil, count: selected.count)
             for await (index, result) in group { results[index] = result }
@@ -40,11 +53,16 @@ public final class HealthRegistry: Sendable {
         return HealthReport(probe: kind, checks: results)
     }
 
-    private static func run(_ check: any HealthCheck, timeout: Duration) async -> HealthReport.Check {
+    private static func run(_ check: any HealthCheck, timeout: Duration, metrics: any MetricsFactory) async -> HealthReport.Check {
         let clock = ContinuousClock()
         let start = clock.now
         let status = await firstOf(check: check, timeout: timeout, clock: clock)
         let elapsed = start.duration(to: clock.now)
+        Gauge(
+            label: "whale_health_check_up",
+            dimensions: [("check", check.name), ("probe", check.kind.description)],
+            factory: metrics
+        ).record(status.isHealthy ? 1 : 0)
         return HealthReport.Check(
             name: check.name,
             status: status.isHealthy ? "up" : "down",

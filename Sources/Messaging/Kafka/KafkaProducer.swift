@@ -43,7 +43,9 @@ public final class KafkaProducer: MessagePublisher {
     }
 
     deinit {
-        poller.stop()
+        // Never block the releasing thread: the poller purges, serves the last
+        // callbacks and releases the client on its own thread.
+        poller.stop(waiting: false)
     }
 
     /// Publishes one message and waits for the broker's acknowledgement.

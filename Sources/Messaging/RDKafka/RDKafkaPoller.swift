@@ -32,12 +32,14 @@ final class RDKafkaPoller: Sendable {
         running.withLock { isRunning in isRunning ? body() : nil }
     }
 
-    /// Stops the thread and waits for its last purge. Idempotent.
-    func stop() {
+    /// Stops the thread; with `waiting`, returns only after its last purge
+    /// (the thread itself then releases the client, destroying it off the
+    /// caller's thread). Idempotent.
+    func stop(waiting: Bool = true) {
         let wasRunning = running.withLock { isRunning in
             defer { isRunning = false }
             return isRunning
         }
-        if wasRunning { finished.wait() }
+        if wasRunning && waiting { finished.wait() }
     }
 }

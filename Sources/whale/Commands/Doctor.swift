@@ -13,7 +13,7 @@ struct Doctor: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let configuration = try NodeConfiguration.resolve(options, environment: ProcessInfo.processInfo.environment)
+            let configuration = try options.resolve()
             let directoryProblem: String?
             do {
                 try configuration.prepareDataDirectory()

@@ -19,7 +19,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let configuration = try NodeConfiguration.resolve(options, environment: ProcessInfo.processInfo.environment)
+            let configuration = try options.resolve()
             try configuration.prepareDataDirectory()
 
             LoggingSystem.bootstrap { label in

@@ -35,21 +35,11 @@ struct NodeConfiguration: Sendable {
             )
         }
 
-        var redis: RedisConfiguration?
-        if let url = pick(options.redis, "WHALE_REDIS_URL") {
-            do {
-                redis = try RedisConfiguration(url: url)
-            } catch let error as WhaleError {
-                throw WhaleError(.invalidConfiguration, "Redis URL: \(error.message)")
-            }
+        let redis = try pick(options.redis, "WHALE_REDIS_URL").map { url in
+            try naming("Redis URL") { try RedisConfiguration(url: url) }
         }
-        var kafka: KafkaConfiguration?
-        if let brokers = pick(options.kafka, "WHALE_KAFKA_BROKERS") {
-            do {
-                kafka = try KafkaConfiguration(brokers: brokers)
-            } catch let error as WhaleError {
-                throw WhaleError(.invalidConfiguration, "Kafka brokers: \(error.message)")
-            }
+        let kafka = try pick(options.kafka, "WHALE_KAFKA_BROKERS").map { brokers in
+            try naming("Kafka brokers") { try KafkaConfiguration(brokers: brokers) }
         }
         return NodeConfiguration(
             listen: listen,
@@ -58,6 +48,15 @@ struct NodeConfiguration: Sendable {
             kafka: kafka,
             logLevel: logLevel
         )
+    }
+
+    /// Runs `parse`, prefixing the message of the error it throws with `setting`.
+    private static func naming<Value>(_ setting: String, _ parse: () throws -> Value) throws -> Value {
+        do {
+            return try parse()
+        } catch let error as WhaleError {
+            throw WhaleError(.invalidConfiguration, "\(setting): \(error.message)")
+        }
     }
 
     /// Creates the data directory if needed and checks that it is a readable,

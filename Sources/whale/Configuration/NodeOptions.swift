@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The flags every node command shares. Each falls back to its `WHALE_*`
 /// environment variable, then to the embedded default (ARCHITECTURE.md).
@@ -20,4 +21,11 @@ struct NodeOptions: ParsableArguments {
 
     @Option(name: .customLong("log-level"), help: "trace|debug|info|notice|warning|error|critical. Env: WHALE_LOG_LEVEL. Default: info.")
     var logLevel: String?
+}
+
+extension NodeOptions {
+    /// The configuration these flags give in this process's environment.
+    func resolve() throws -> NodeConfiguration {
+        try NodeConfiguration.resolve(self, environment: ProcessInfo.processInfo.environment)
+    }
 }
