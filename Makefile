@@ -15,7 +15,7 @@ TEST_ENV := WHALE_REDIS_URL=redis://127.0.0.1:$(WHALE_TEST_REDIS_PORT) WHALE_KAF
 # A current librdkafka first (see ARCHITECTURE.md: Debian's 2.0.2 cannot talk to Tansu).
 export LD_LIBRARY_PATH := $(CURDIR)/$(SERVICES)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 
-.PHONY: setup services-up services-down test run build bench check-deps clean-services
+.PHONY: setup services-up services-down test test-tsan run build bench check-deps clean-services
 
 ## setup: install Debian and PyPI packages (idempotent, quick when done)
 setup:
@@ -32,15 +32,25 @@ services-down:
 check-deps: setup
 	@scripts/check-module-deps
 
+# Runs $(1) with the local services up and stops them also when it fails;
+# exits with $(1)'s status.
+define with-services
+	@scripts/services.sh up
+	@status=0; \
+	$(TEST_ENV) $(1) || status=$$?; \
+	scripts/services.sh down; \
+	exit $$status
+endef
+
 ## test: setup → build → doc examples → services-up → swift test → services-down (also on failure) → the tests' status
 test: setup check-deps
 	swift build --build-tests
 	@scripts/check-doc-examples
-	@scripts/services.sh up
-	@status=0; \
-	$(TEST_ENV) swift test $(if $(FILTER),--filter $(FILTER)) $(SWIFT_TEST_FLAGS) || status=$$?; \
-	scripts/services.sh down; \
-	exit $$status
+	$(call with-services,swift test $(if $(FILTER),--filter $(FILTER)) $(SWIFT_TEST_FLAGS))
+
+## test-tsan: the same suite under ThreadSanitizer, built in .build-tsan
+test-tsan: setup
+	$(call with-services,swift test --sanitize=thread --scratch-path .build-tsan $(if $(FILTER),--filter $(FILTER)))
 
 build: setup
 	swift build

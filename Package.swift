@@ -60,12 +60,15 @@ var targets: [Target] = [
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]
     ),
+    // Test support: C11 thrd_create through pthread_create, so librdkafka's
+    // threads run under ThreadSanitizer (Tests/CWhaleTestThreads/thrd_create.c).
+    .target(name: "CWhaleTestThreads", path: "Tests/CWhaleTestThreads"),
     .testTarget(name: "CoreProtocolsTests", dependencies: ["CoreProtocols"]),
     .testTarget(name: "CoreTestKitTests", dependencies: ["CoreTestKit", "CoreProtocols"]),
     .testTarget(
         name: "WhaleTests",
         dependencies: [
-            "whale", "CoreTestKit", "CoreProtocols", "CoreCache", "CoreMonitoring", "Messaging", log,
+            "whale", "CoreTestKit", "CoreProtocols", "CoreCache", "CoreMonitoring", "Messaging", log, "CWhaleTestThreads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -81,11 +84,11 @@ for module in modules {
             dependencies: [
                 .byName(name: module.name), "CoreProtocols", "CoreTestKit",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
-            ]
+            ] + (module.name == "Messaging" ? ["CWhaleTestThreads"] : [])
         )
     )
 }
-for target in targets where target.type != .system {
+for target in targets where target.type != .system && !target.name.hasPrefix("CWhale") {
     target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
 }
 

@@ -1,3 +1,4 @@
+import CWhaleTestThreads
 import CoreProtocols
 import Messaging
 import Testing
@@ -58,4 +59,11 @@ import Testing
         }
         await producer.close(timeout: .zero)
     }
+}
+
+@Test("librdkafka's threads go through the test binary's thrd_create (so TSan sees them)")
+func librdkafkaThreadsAreInterposed() async throws {
+    let producer = try KafkaProducer(configuration: try KafkaConfiguration(brokers: "127.0.0.1:1"))
+    await producer.close(timeout: .zero)
+    #expect(cwhale_test_threads_interposed() == 1)
 }
