@@ -2,5 +2,6 @@ import CoreTestKit
 import Testing
 
 @Test("CoreCache imports no other Core module") func dependencyRule() throws {
-    #expect(try ModuleDependencyRule.violations(in: "CoreCache") == [])
+    let violations = try ModuleDependencyRule.violations(in: "CoreCache")
+    #expect(violations.isEmpty, "modules meet only through CoreProtocols: \(violations)")
 }

@@ -2,5 +2,6 @@ import CoreTestKit
 import Testing
 
 @Test("CoreLogging imports no other Core module") func dependencyRule() throws {
-    #expect(try ModuleDependencyRule.violations(in: "CoreLogging") == [])
+    let violations = try ModuleDependencyRule.violations(in: "CoreLogging")
+    #expect(violations.isEmpty, "modules meet only through CoreProtocols: \(violations)")
 }

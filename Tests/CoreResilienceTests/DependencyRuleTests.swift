@@ -2,5 +2,6 @@ import CoreTestKit
 import Testing
 
 @Test("CoreResilience imports no other Core module") func dependencyRule() throws {
-    #expect(try ModuleDependencyRule.violations(in: "CoreResilience") == [])
+    let violations = try ModuleDependencyRule.violations(in: "CoreResilience")
+    #expect(violations.isEmpty, "modules meet only through CoreProtocols: \(violations)")
 }

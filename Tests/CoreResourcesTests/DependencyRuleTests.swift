@@ -2,5 +2,6 @@ import CoreTestKit
 import Testing
 
 @Test("CoreResources imports no other Core module") func dependencyRule() throws {
-    #expect(try ModuleDependencyRule.violations(in: "CoreResources") == [])
+    let violations = try ModuleDependencyRule.violations(in: "CoreResources")
+    #expect(violations.isEmpty, "modules meet only through CoreProtocols: \(violations)")
 }

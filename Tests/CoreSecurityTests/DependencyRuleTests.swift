@@ -2,5 +2,6 @@ import CoreTestKit
 import Testing
 
 @Test("CoreSecurity imports no other Core module") func dependencyRule() throws {
-    #expect(try ModuleDependencyRule.violations(in: "CoreSecurity") == [])
+    let violations = try ModuleDependencyRule.violations(in: "CoreSecurity")
+    #expect(violations.isEmpty, "modules meet only through CoreProtocols: \(violations)")
 }

@@ -2,5 +2,6 @@ import CoreTestKit
 import Testing
 
 @Test("CoreUtils imports no other Core module") func dependencyRule() throws {
-    #expect(try ModuleDependencyRule.violations(in: "CoreUtils") == [])
+    let violations = try ModuleDependencyRule.violations(in: "CoreUtils")
+    #expect(violations.isEmpty, "modules meet only through CoreProtocols: \(violations)")
 }

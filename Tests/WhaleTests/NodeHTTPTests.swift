@@ -48,7 +48,7 @@ import Testing
 
     @Test func metricsAreInPrometheusTextFormat() async throws {
         let metrics = PrometheusCollectorRegistry()
-        metrics.makeCounter(descriptor: .init(name: "whale_test_total"), labels: [("kind", "x")]).increment(by: Int64(3))
+        metrics.makeCounter(descriptor: .init(namespace: "whale", metricName: "test", unitName: "total", helpText: "a test counter"), labels: [("kind", "x")]).increment(by: Int64(3))
         try await application(HealthRegistry(), metrics: metrics).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
