@@ -32,25 +32,15 @@ services-down:
 check-deps: setup
 	@scripts/check-module-deps
 
-# Runs $(1) with the local services up and stops them also when it fails;
-# exits with $(1)'s status.
-define with-services
-	@scripts/services.sh up
-	@status=0; \
-	$(TEST_ENV) $(1) || status=$$?; \
-	scripts/services.sh down; \
-	exit $$status
-endef
-
 ## test: setup → build → doc examples → services-up → swift test → services-down (also on failure) → the tests' status
 test: setup check-deps
 	swift build --build-tests
 	@scripts/check-doc-examples
-	$(call with-services,swift test $(if $(FILTER),--filter $(FILTER)) $(SWIFT_TEST_FLAGS))
+	@scripts/services.sh run -- env $(TEST_ENV) swift test $(if $(FILTER),--filter $(FILTER)) $(SWIFT_TEST_FLAGS)
 
 ## test-tsan: the same suite under ThreadSanitizer, built in .build-tsan
 test-tsan: setup
-	$(call with-services,swift test --sanitize=thread --scratch-path .build-tsan $(if $(FILTER),--filter $(FILTER)))
+	@scripts/services.sh run -- env $(TEST_ENV) swift test --sanitize=thread --scratch-path .build-tsan $(if $(FILTER),--filter $(FILTER))
 
 build: setup
 	swift build

@@ -2,7 +2,8 @@
 # Starts and stops the local services the integration tests use, without Docker:
 #   redis-server on 127.0.0.1:6390 and Tansu (memory storage) on 127.0.0.1:19092.
 # Data, logs and pid files live under .services/; `down` stops only the
-# processes that `up` started (by pid).
+# processes that `up` started (by pid). `run -- command…` brings them up, runs
+# the command and brings them down again, also when it fails or is interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,8 +84,24 @@ down() {
     echo "services: stopped"
 }
 
+run() { # command...: up, run it, down (also on failure or interrupt), its status
+    local child=""
+    trap down EXIT
+    trap '[ -n "$child" ] && kill -INT "$child" 2>/dev/null; exit 130' INT
+    trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; exit 143' TERM
+    up
+    # In the background, so that `wait` (unlike a foreground command) returns
+    # at once when a signal arrives and the traps above can stop everything.
+    "$@" &
+    child=$!
+    local status=0
+    wait "$child" || status=$?
+    return $status
+}
+
 case "${1:-}" in
     up) up ;;
     down) down ;;
-    *) echo "usage: $0 up|down" >&2; exit 2 ;;
+    run) shift; [ "${1:-}" = "--" ] && shift; run "$@" ;;
+    *) echo "usage: $0 up | down | run -- command..." >&2; exit 2 ;;
 esac

@@ -61,6 +61,7 @@ struct Serve: AsyncParsableCommand {
                 throw error
             }
             await health.close()
+            logger.info("whale stopped")
         }
     }
 }
