@@ -27,6 +27,9 @@ public struct WhaleError: RetriableError, CustomStringConvertible {
             case conflict
             case io
             case internalError
+            case circuitOpen
+            case rateLimited
+            case bulkheadFull
         }
 
         private let base: Base
@@ -60,11 +63,18 @@ public struct WhaleError: RetriableError, CustomStringConvertible {
         public static let io = Code(.io)
         /// A bug or broken invariant inside the library.
         public static let internalError = Code(.internalError)
+        /// A circuit breaker refused the call without trying it. Not retriable:
+        /// the breaker decides when to try again.
+        public static let circuitOpen = Code(.circuitOpen)
+        /// A rate limiter refused the call for now. Retriable after a delay.
+        public static let rateLimited = Code(.rateLimited)
+        /// A bulkhead had no free slot within its wait time. Retriable.
+        public static let bulkheadFull = Code(.bulkheadFull)
 
         /// Whether a failure of this kind may succeed when tried again unchanged.
         public var isRetriableByDefault: Bool {
             switch base {
-            case .unavailable, .timeout, .resourceExhausted, .io: true
+            case .unavailable, .timeout, .resourceExhausted, .io, .rateLimited, .bulkheadFull: true
             default: false
             }
         }

@@ -4,7 +4,7 @@
 /// process (TTLs, breaker windows and schedules never jump backwards when the
 /// wall clock is stepped), and it is anchored to the Unix epoch, so token expiry
 /// and timestamps on the wire can be computed from it directly.
-public struct WhaleInstant: InstantProtocol, Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct WhaleInstant: InstantProtocol, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// Nanoseconds since 1970-01-01T00:00:00Z.
     public var nanosecondsSinceEpoch: Int64
 
@@ -43,6 +43,16 @@ public struct WhaleInstant: InstantProtocol, Hashable, Comparable, Sendable, Cus
     }
 
     public var description: String { "WhaleInstant(\(nanosecondsSinceEpoch) ns since epoch)" }
+
+    /// Encodes as one integer: nanoseconds since the Unix epoch.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(nanosecondsSinceEpoch)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(nanosecondsSinceEpoch: try decoder.singleValueContainer().decode(Int64.self))
+    }
 }
 
 extension Duration {
