@@ -36,21 +36,21 @@ public final class ManualClock: WhaleClock {
         self.state = Mutex(State(now: start))
     }
 
-    public var now: WhaleInstant { state.withLock { $0.now } }
+    public var now: WhaleInstant { state.locked { $0.now } }
 
     public var minimumResolution: Duration { .nanoseconds(1) }
 
     /// How many tasks are sleeping on this clock now.
-    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    public var sleeperCount: Int { state.locked { $0.sleepers.count } }
 
     public func sleep(until deadline: WhaleInstant, tolerance: Duration? = nil) async throws {
-        let id = state.withLock { state -> Int in
+        let id = state.locked { state -> Int in
             state.nextID += 1
             return state.nextID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resume: Result<Void, any Error>? = state.withLock { state in
+                let resume: Result<Void, any Error>? = state.locked { state in
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if deadline <= state.now { return .success(()) }
                     state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
@@ -63,7 +63,7 @@ public final class ManualClock: WhaleClock {
                 }
             }
         } onCancel: {
-            let continuation = state.withLock { $0.sleepers.removeValue(forKey: id)?.continuation }
+            let continuation = state.locked { $0.sleepers.removeValue(forKey: id)?.continuation }
             continuation?.resume(throwing: CancellationError())
         }
     }
@@ -71,14 +71,14 @@ public final class ManualClock: WhaleClock {
     /// Moves the clock forward by `duration` and wakes every sleeper whose
     /// deadline has been reached, earliest first.
     public func advance(by duration: Duration) {
-        let target = state.withLock { $0.now.advanced(by: duration) }
+        let target = state.locked { $0.now.advanced(by: duration) }
         advance(to: target)
     }
 
     /// Moves the clock to `instant` (never backwards) and wakes every sleeper
     /// whose deadline has been reached, earliest first.
     public func advance(to instant: WhaleInstant) {
-        let due = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+        let due = state.locked { state -> [CheckedContinuation<Void, any Error>] in
             if instant > state.now { state.now = instant }
             let ready = state.sleepers.filter { $0.value.deadline <= state.now }
                 .sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }
@@ -91,7 +91,7 @@ public final class ManualClock: WhaleClock {
     /// Returns once at least `count` tasks are sleeping on this clock.
     public func waitForSleepers(count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
+            let ready = state.locked { state -> Bool in
                 if state.sleepers.count >= count { return true }
                 state.sleeperWaiters.append((count, continuation))
                 return false
@@ -101,7 +101,7 @@ public final class ManualClock: WhaleClock {
     }
 
     private func notifySleeperWaiters() {
-        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let ready = state.locked { state -> [CheckedContinuation<Void, Never>] in
             let count = state.sleepers.count
             let ready = state.sleeperWaiters.filter { $0.count <= count }.map(\.continuation)
             state.sleeperWaiters.removeAll { $0.count <= count }

@@ -59,7 +59,7 @@ public final class RedisConnection: Sendable {
     ) async throws -> Result {
         let configuration = self.configuration
         return try await queue.runBlocking { [slot] in
-            try slot.context.withLock { current in
+            try slot.context.locked { current in
                 if let live = current, !live.isBroken {
                     return try body(live)
                 }

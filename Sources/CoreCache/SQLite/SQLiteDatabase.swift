@@ -39,12 +39,12 @@ public final class SQLiteDatabase: Sendable {
     }
 
     deinit {
-        connection.withLock { _ = sqlite3_close_v2($0) }
+        connection.locked { _ = sqlite3_close_v2($0) }
     }
 
     /// Runs one or more SQL statements without parameters (DDL, pragmas).
     public func execute(_ sql: String) throws {
-        try connection.withLock { db in
+        try connection.locked { db in
             var message: UnsafeMutablePointer<CChar>?
             let status = sqlite3_exec(db, sql, nil, nil, &message)
             defer { sqlite3_free(message) }
@@ -58,7 +58,7 @@ public final class SQLiteDatabase: Sendable {
     /// Runs one statement with bound parameters and returns how many rows it changed.
     @discardableResult
     public func run(_ sql: String, _ parameters: [SQLiteValue] = []) throws -> Int {
-        try connection.withLock { db in
+        try connection.locked { db in
             try withStatement(db, sql, parameters) { statement in
                 while try step(db, statement) {}
             }
@@ -68,7 +68,7 @@ public final class SQLiteDatabase: Sendable {
 
     /// Runs one query with bound parameters and returns every row.
     public func query(_ sql: String, _ parameters: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-        try connection.withLock { db in
+        try connection.locked { db in
             try withStatement(db, sql, parameters) { statement in
                 var rows: [[SQLiteValue]] = []
                 let columns = sqlite3_column_count(statement)

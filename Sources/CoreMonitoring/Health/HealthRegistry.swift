@@ -30,16 +30,16 @@ public final class HealthRegistry: Sendable {
 
     /// Adds a check.
     public func register(_ check: any HealthCheck) {
-        checks.withLock { $0.append(check) }
+        checks.locked { $0.append(check) }
     }
 
     /// The registered checks' names, in order.
-    public var names: [String] { checks.withLock { $0.map(\.name) } }
+    public var names: [String] { checks.locked { $0.map(\.name) } }
 
     /// Runs every check of `kind` and aggregates them. With no check of that
     /// kind the report is up (a live process with nothing to check is live).
     public func report(for kind: HealthCheckKind) async -> HealthReport {
-        let selected = checks.withLock { $0.filter { $0.kind == kind } }
+        let selected = checks.locked { $0.filter { $0.kind == kind } }
         let timeout = self.timeout
         let metrics = self.metrics
         let results = await withTaskGroup(of: (Int, HealthReport.Check).self) { group in

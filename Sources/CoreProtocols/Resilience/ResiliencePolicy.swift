@@ -6,8 +6,8 @@
 /// concrete pipeline in.
 public protocol ResiliencePolicy: Sendable {
     /// Runs `operation` under the policy and returns its result, or throws the
-    /// operation's error or the policy's own (`WhaleError` with `.unavailable`
-    /// for an open breaker, `.timeout`, `.resourceExhausted`, …).
+    /// operation's error or the policy's own (`WhaleError` with `.circuitOpen`,
+    /// `.rateLimited`, `.bulkheadFull`, `.timeout`, …).
     func execute<Result: Sendable>(
         _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result

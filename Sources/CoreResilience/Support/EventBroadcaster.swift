@@ -1,4 +1,5 @@
 import Synchronization
+import CoreProtocols
 
 /// Fans events out to any number of `AsyncStream` subscribers. A subscriber
 /// that stops iterating is removed; a slow one keeps the newest `bufferSize`
@@ -19,27 +20,27 @@ final class EventBroadcaster<Event: Sendable>: Sendable {
     /// A new subscription to every event emitted from now on.
     func subscribe() -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(bufferSize))
-        let id = state.withLock { state in
+        let id = state.locked { state in
             state.nextID += 1
             state.subscribers[state.nextID] = continuation
             return state.nextID
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            _ = self?.state.locked { $0.subscribers.removeValue(forKey: id) }
         }
         return stream
     }
 
     /// Delivers `event` to every subscriber.
     func emit(_ event: Event) {
-        let subscribers = state.withLock { $0.subscribers.isEmpty ? nil : Array($0.subscribers.values) }
+        let subscribers = state.locked { $0.subscribers.isEmpty ? nil : Array($0.subscribers.values) }
         guard let subscribers else { return }
         for subscriber in subscribers { subscriber.yield(event) }
     }
 
     /// Ends every subscription.
     func finish() {
-        let subscribers = state.withLock { state in
+        let subscribers = state.locked { state in
             defer { state.subscribers.removeAll() }
             return Array(state.subscribers.values)
         }

@@ -1,0 +1,75 @@
+public import CoreProtocols
+
+/// Composes the resilience strategies in one documented order and runs an
+/// operation through all of them. It is a CoreProtocols `ResiliencePolicy`, so
+/// the cache and messaging modules take it as `any ResiliencePolicy` without
+/// importing this module.
+///
+/// The order, outermost first (each layer wraps the ones below it):
+///
+/// 1. **fallback** — sees every failure of the whole pipeline, including an
+///    open breaker, and may answer instead (e.g. a stale cached value);
+/// 2. **retry** — each attempt goes through every layer below it again; an
+///    open breaker (`.circuitOpen`) is not retriable, so retries stop there;
+/// 3. **rate limiter** — a rejection here never reaches the breaker, so local
+///    throttling is not mistaken for a failing dependency;
+/// 4. **bulkhead** — the same for a full bulkhead; the slot is held for one
+///    attempt, not across retry back-off;
+/// 5. **circuit breaker** — records the outcome of the dependency call,
+///    including timeouts;
+/// 6. **time limiter** — bounds one attempt (with its hedges) and cancels it;
+/// 7. **hedging** — extra concurrent attempts inside the attempt's time budget;
+/// 8. the operation.
+///
+/// Resilience4j's decorator order is Retry ∘ CircuitBreaker ∘ RateLimiter ∘
+/// TimeLimiter ∘ Bulkhead; this order moves the rate limiter and bulkhead
+/// outside the breaker for the reason in 3 and 4.
+///
+/// ```swift
+/// let pipeline = ResiliencePipeline(
+///     retry: RetryPolicy(name: "search", configuration: try RetryConfiguration(maxAttempts: 3)),
+///     circuitBreaker: try CircuitBreaker(name: "search"),
+///     timeLimiter: try TimeLimiter(name: "search", timeout: .seconds(2))
+/// )
+/// let hits = try await pipeline.execute { try await searchService.query("whales") }
+/// ```
+public struct ResiliencePipeline: ResiliencePolicy {
+    /// The layers in execution order, outermost first.
+    public let layers: [any ResiliencePolicy]
+
+    /// Creates a pipeline from the strategies given; a `nil` strategy is left out.
+    public init(
+        fallback: FallbackPolicy? = nil,
+        retry: RetryPolicy? = nil,
+        rateLimiter: RateLimiter? = nil,
+        bulkhead: Bulkhead? = nil,
+        circuitBreaker: CircuitBreaker? = nil,
+        timeLimiter: TimeLimiter? = nil,
+        hedging: HedgingPolicy? = nil
+    ) {
+        let ordered: [(any ResiliencePolicy)?] = [fallback, retry, rateLimiter, bulkhead, circuitBreaker, timeLimiter, hedging]
+        self.layers = ordered.compactMap { $0 }
+    }
+
+    /// Creates a pipeline from layers in the given order, outermost first, for
+    /// an order or a policy the initialiser above does not offer.
+    public init(layers: [any ResiliencePolicy]) {
+        self.layers = layers
+    }
+
+    public func execute<Result: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await Self.run(layers[...], operation)
+    }
+
+    private static func run<Result: Sendable>(
+        _ layers: ArraySlice<any ResiliencePolicy>,
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        guard let outer = layers.first else { return try await operation() }
+        let inner = layers.dropFirst()
+        if inner.isEmpty { return try await outer.execute(operation) }
+        return try await outer.execute { try await run(inner, operation) }
+    }
+}
