@@ -47,10 +47,21 @@ final class RetryTestGate: Sendable {
         #expect(limiter.name == "time-limiter")
     }
 
-    @Test func aFastOperationReturnsItsValueAndCancelsTheTimer() async throws {
+    @Test func aFastOperationReturnsItsValueAndTheWatchdogStopsAfterTheDeadline() async throws {
         let limiter = try TimeLimiter(name: "fast", timeout: .seconds(1), clock: clock)
         #expect(try await limiter.execute { 42 } == 42)
-        #expect(clock.sleeperCount == 0, "the timer does not outlive the call")
+        #expect(try await limiter.execute { 43 } == 43)
+        // One watchdog serves every call; it sleeps until the oldest deadline,
+        // finds nothing pending and stops.
+        await clock.waitForSleepers(count: 1)
+        clock.advance(by: .seconds(1))
+        await expectNoSleepers()
+    }
+
+    /// Waits until the watchdog has noticed it has nothing left to watch.
+    private func expectNoSleepers() async {
+        for _ in 0..<1_000 where clock.sleeperCount > 0 { await Task.yield() }
+        #expect(clock.sleeperCount == 0, "nothing is left running")
     }
 
     @Test func aHungOperationIsCancelledAtTheTimeout() async throws {
@@ -77,7 +88,7 @@ final class RetryTestGate: Sendable {
         #expect(error?.message == "time limiter 'db' timed out after 1.0 seconds")
         #expect(error?.isRetriable == true)
         #expect(cancelled.isSet, "the operation was cancelled")
-        #expect(clock.sleeperCount == 0, "nothing is left running")
+        await expectNoSleepers()
         #expect(start.duration(to: clock.now) == .seconds(1))
     }
 
@@ -89,7 +100,6 @@ final class RetryTestGate: Sendable {
             try await limiter.execute { () async throws -> Int in throw WhaleError(.notFound, "no key") }
         }
         #expect(notFound?.code == .notFound)
-        #expect(clock.sleeperCount == 0)
     }
 
     @Test func callerCancellationPropagatesAndIsNotATimeout() async throws {
@@ -110,7 +120,10 @@ final class RetryTestGate: Sendable {
         call.cancel()
         await #expect(throws: CancellationError.self) { try await call.value }
         #expect(cancelled.isSet)
-        #expect(clock.sleeperCount == 0)
+        // Only the watchdog sleeps now, until the (10 s) deadline.
+        #expect(clock.sleeperCount == 1)
+        clock.advance(by: .seconds(10))
+        await expectNoSleepers()
     }
 
     @Test func anAlreadyCancelledCallerDoesNotRunTheOperation() async throws {
@@ -127,7 +140,7 @@ final class RetryTestGate: Sendable {
         #expect(!ran.isSet)
     }
 
-    @Test func anOperationIgnoringCancellationDelaysTheTimeoutError() async throws {
+    @Test func anOperationIgnoringCancellationDelaysTheReturnAndALateResultIsKept() async throws {
         let limiter = try TimeLimiter(name: "stubborn", timeout: .seconds(1), clock: clock)
         let gate = RetryTestGate()
         let ended = RetryTestFlag()
@@ -143,9 +156,27 @@ final class RetryTestGate: Sendable {
         // The timer fired; the call waits for the operation, which ignores cancellation.
         while gate.waiterCount == 0 { await Task.yield() }
         gate.open()
+        // The deadline passed, but the operation still produced a value: it is
+        // returned rather than thrown away (only a late failure becomes `.timeout`).
+        #expect(try await call.value == 7)
+        #expect(ended.isSet, "the call returned only after the operation ended")
+    }
+
+    @Test func aLateFailureAfterTheDeadlineIsATimeout() async throws {
+        let limiter = try TimeLimiter(name: "stubborn", timeout: .seconds(1), clock: clock)
+        let gate = RetryTestGate()
+        let call = Task {
+            try await limiter.execute { () async throws -> Int in
+                await gate.wait()
+                throw WhaleError(.unavailable, "gave up")
+            }
+        }
+        await clock.waitForSleepers(count: 1)
+        clock.advance(by: .seconds(1))
+        while gate.waiterCount == 0 { await Task.yield() }
+        gate.open()
         let error = await #expect(throws: WhaleError.self) { try await call.value }
         #expect(error?.code == .timeout)
-        #expect(ended.isSet, "the timeout error came only after the operation ended")
     }
 
     @Test func invalidTimeoutsNameTheField() {

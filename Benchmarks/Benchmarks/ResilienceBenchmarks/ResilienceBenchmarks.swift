@@ -80,6 +80,17 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try await policy.execute { try await dependency(index) })
         }
     }
+    let withoutTimeout = ResiliencePipeline(retry: retry, bulkhead: bulkhead, circuitBreaker: pipelineBreaker)
+    Benchmark("Pipeline retry+breaker+bulkhead (no timeout), success") { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(try await withoutTimeout.execute { try await dependency(index) })
+        }
+    }
+    Benchmark("Time limiter alone, success") { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(try await timeLimiter.execute { try await dependency(index) })
+        }
+    }
     Benchmark("Pipeline timeout+retry+breaker+bulkhead, success") { benchmark in
         for index in benchmark.scaledIterations {
             blackHole(try await pipeline.execute { try await dependency(index) })

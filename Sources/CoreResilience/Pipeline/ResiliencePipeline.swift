@@ -34,8 +34,28 @@ public import CoreProtocols
 /// let hits = try await pipeline.execute { try await searchService.query("whales") }
 /// ```
 public struct ResiliencePipeline: ResiliencePolicy {
+    /// One layer. Retry, bulkhead and circuit breaker run through their
+    /// non-escaping `run`, so those layers allocate no closure context.
+    private enum Layer: Sendable {
+        case retry(RetryPolicy)
+        case bulkhead(Bulkhead)
+        case circuitBreaker(CircuitBreaker)
+        case policy(any ResiliencePolicy)
+
+        var policy: any ResiliencePolicy {
+            switch self {
+            case .retry(let retry): retry
+            case .bulkhead(let bulkhead): bulkhead
+            case .circuitBreaker(let breaker): breaker
+            case .policy(let policy): policy
+            }
+        }
+    }
+
+    private let stack: [Layer]
+
     /// The layers in execution order, outermost first.
-    public let layers: [any ResiliencePolicy]
+    public var layers: [any ResiliencePolicy] { stack.map(\.policy) }
 
     /// Creates a pipeline from the strategies given; a `nil` strategy is left out.
     public init(
@@ -47,29 +67,46 @@ public struct ResiliencePipeline: ResiliencePolicy {
         timeLimiter: TimeLimiter? = nil,
         hedging: HedgingPolicy? = nil
     ) {
-        let ordered: [(any ResiliencePolicy)?] = [fallback, retry, rateLimiter, bulkhead, circuitBreaker, timeLimiter, hedging]
-        self.layers = ordered.compactMap { $0 }
+        let ordered: [Layer?] = [
+            fallback.map { .policy($0) },
+            retry.map { .retry($0) },
+            rateLimiter.map { .policy($0) },
+            bulkhead.map { .bulkhead($0) },
+            circuitBreaker.map { .circuitBreaker($0) },
+            timeLimiter.map { .policy($0) },
+            hedging.map { .policy($0) },
+        ]
+        self.stack = ordered.compactMap { $0 }
     }
 
     /// Creates a pipeline from layers in the given order, outermost first, for
     /// an order or a policy the initialiser above does not offer.
     public init(layers: [any ResiliencePolicy]) {
-        self.layers = layers
+        self.stack = layers.map { .policy($0) }
     }
 
     public func execute<Result: Sendable>(
         _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
-        try await Self.run(layers[...], operation)
+        try await run(from: 0, operation)
     }
 
-    private static func run<Result: Sendable>(
-        _ layers: ArraySlice<any ResiliencePolicy>,
+    private func run<Result: Sendable>(
+        from index: Int,
         _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
-        guard let outer = layers.first else { return try await operation() }
-        let inner = layers.dropFirst()
-        if inner.isEmpty { return try await outer.execute(operation) }
-        return try await outer.execute { try await run(inner, operation) }
+        guard index < stack.count else { return try await operation() }
+        let next = index + 1
+        switch stack[index] {
+        case .retry(let retry):
+            return try await retry.run { try await run(from: next, operation) }
+        case .bulkhead(let bulkhead):
+            return try await bulkhead.run { try await run(from: next, operation) }
+        case .circuitBreaker(let breaker):
+            return try await breaker.run { try await run(from: next, operation) }
+        case .policy(let policy):
+            if next == stack.count { return try await policy.execute(operation) }
+            return try await policy.execute { try await run(from: next, operation) }
+        }
     }
 }

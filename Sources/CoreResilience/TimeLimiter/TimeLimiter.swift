@@ -2,22 +2,27 @@ public import CoreProtocols
 
 /// Fails a call that takes longer than ``timeout`` and cancels the operation.
 ///
-/// The operation runs in a child task of a task group and races a sleep of
-/// ``timeout`` on the injected clock:
+/// The operation runs in its own task; one watchdog task per limiter sleeps
+/// until the oldest pending deadline on the injected clock and cancels the
+/// operations that passed theirs (all calls of a limiter share one timeout,
+/// so deadlines arrive in order and one queue serves them):
 /// - the operation finishing first returns its result or passes its own error
-///   through unchanged (the timer is cancelled);
-/// - the timer firing first cancels the operation and the call throws
-///   `WhaleError(.timeout, "time limiter '<name>' timed out after <timeout>")`;
+///   through unchanged;
+/// - the deadline passing first cancels the operation and the call throws
+///   `WhaleError(.timeout, "time limiter '<name>' timed out after <timeout>")`
+///   (a result that arrives anyway is returned);
 /// - cancelling the caller's task cancels the operation, and the call ends with
 ///   whatever the operation ends with (normally `CancellationError`).
 ///
-/// **Cooperative cancellation.** Structured concurrency cannot abandon a task:
-/// the call returns the timeout error only once the cancelled operation has
-/// actually finished. An operation that ignores cancellation (a blocking C
-/// call, a loop that never checks `Task.isCancelled`) therefore delays the
-/// return until it ends, like Polly's optimistic timeout. Nothing leaks either
-/// way: no task outlives the call. Make long operations cancellation-aware, or
-/// move blocking work off the cooperative pool.
+/// Per call this costs one task and no timer: the watchdog wakes once per
+/// oldest deadline, not once per call.
+///
+/// **Cooperative cancellation.** A task cannot be abandoned: the call returns
+/// the timeout error only once the cancelled operation has actually finished.
+/// An operation that ignores cancellation (a blocking C call, a loop that never
+/// checks `Task.isCancelled`) therefore delays the return until it ends, like
+/// Polly's optimistic timeout. Make long operations cancellation-aware, or move
+/// blocking work off the cooperative pool.
 ///
 /// ```swift
 /// let limiter = try TimeLimiter(name: "search", timeout: .milliseconds(250))
@@ -31,6 +36,7 @@ public final class TimeLimiter: ResiliencePolicy {
     public let timeout: Duration
 
     private let clock: any WhaleClock
+    private let watchdog: TimeoutWatchdog
 
     /// Creates a time limiter.
     /// - Parameters:
@@ -43,12 +49,7 @@ public final class TimeLimiter: ResiliencePolicy {
         self.name = name
         self.timeout = timeout
         self.clock = clock
-    }
-
-    private enum Race<Value: Sendable>: Sendable {
-        case finished(Result<Value, any Error>)
-        case timerFired
-        case timerCancelled
+        self.watchdog = TimeoutWatchdog(clock: clock)
     }
 
     /// Runs `operation` with the timeout.
@@ -59,42 +60,16 @@ public final class TimeLimiter: ResiliencePolicy {
         _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         try Task.checkCancellation()
-        let clock = self.clock
-        let timeout = self.timeout
-        let outcome: Swift.Result<Result, any Error>? = await withTaskGroup(of: Race<Result>.self) { group in
-            group.addTask {
-                do {
-                    return .finished(.success(try await operation()))
-                } catch {
-                    return .finished(.failure(error))
-                }
-            }
-            group.addTask {
-                do {
-                    try await clock.sleep(for: timeout)
-                    return .timerFired
-                } catch {
-                    return .timerCancelled
-                }
-            }
-            while let event = await group.next() {
-                switch event {
-                case .finished(let result):
-                    group.cancelAll()
-                    return result
-                case .timerFired:
-                    // Cancel the operation; the group waits for it to finish.
-                    group.cancelAll()
-                    return nil
-                case .timerCancelled:
-                    // The caller was cancelled: the operation is cancelled too
-                    // and its outcome is the call's outcome.
-                    continue
-                }
-            }
-            return .failure(CancellationError())
+        let deadline = clock.now.advanced(by: timeout)
+        let task = Task { try await operation() }
+        let ticket = watchdog.register(deadline: deadline) { task.cancel() }
+        let outcome = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
         }
-        guard let outcome else {
+        let timedOut = watchdog.complete(ticket)
+        if timedOut, case .failure = outcome {
             throw WhaleError(.timeout, "time limiter '\(name)' timed out after \(timeout)")
         }
         return try outcome.get()
