@@ -7,15 +7,6 @@ import Testing
 @testable import CoreResilience
 
 @Suite(.timeLimit(.minutes(1))) struct BulkheadTests {
-    static func caught(_ body: () async throws -> Void) async -> (any Error)? {
-        do {
-            try await body()
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     static func make(
         max: Int = 1,
         queue: Int = 10,
@@ -45,7 +36,7 @@ import Testing
         (1, 0, Duration.milliseconds(-1), "maxWaitDuration"),
     ])
     func invalidConfigurationNamesTheField(max: Int, queue: Int, wait: Duration, field: String) async {
-        let error = await Self.caught { _ = try BulkheadConfiguration(maxConcurrentCalls: max, maxWaitQueue: queue, maxWaitDuration: wait) }
+        let error = await caught { _ = try BulkheadConfiguration(maxConcurrentCalls: max, maxWaitQueue: queue, maxWaitDuration: wait) }
         let whale = error as? WhaleError
         #expect(whale?.code == .invalidConfiguration)
         #expect(whale?.message.hasPrefix(field + ":") == true)
@@ -57,7 +48,7 @@ import Testing
         try await bulkhead.acquirePermission()
         try await bulkhead.acquirePermission()
         #expect(bulkhead.availableConcurrentCalls == 0)
-        let error = await Self.caught { _ = try await bulkhead.execute { 1 } }
+        let error = await caught { _ = try await bulkhead.execute { 1 } }
         #expect((error as? WhaleError)?.code == .bulkheadFull)
         #expect((error as? WhaleError)?.message.contains("bulkhead 'test'") == true)
         #expect(bulkhead.queueDepth == 0)
@@ -103,7 +94,7 @@ import Testing
         clock.advance(by: .seconds(4))
         #expect(bulkhead.queueDepth == 1, "still waiting before the deadline")
         clock.advance(by: .seconds(1))
-        let error = await Self.caught { _ = try await waiter.value }
+        let error = await caught { _ = try await waiter.value }
         #expect((error as? WhaleError)?.code == .bulkheadFull)
         #expect((error as? WhaleError)?.message.contains("within 5.0 seconds") == true)
         #expect(bulkhead.queueDepth == 0)
@@ -133,7 +124,7 @@ import Testing
         let first = Task { try await bulkhead.execute { 1 } }
         let second = Task { try await bulkhead.execute { 2 } }
         await clock.waitForSleepers(count: 2)
-        let error = await Self.caught { _ = try await bulkhead.execute { 3 } }
+        let error = await caught { _ = try await bulkhead.execute { 3 } }
         #expect((error as? WhaleError)?.code == .bulkheadFull)
         #expect((error as? WhaleError)?.message.contains("wait queue is full") == true)
         #expect(clock.now == ManualClock().now, "rejected without any time passing")
@@ -147,10 +138,10 @@ import Testing
         struct Boom: Error {}
         let bulkhead = try Self.make(max: 2)
         for _ in 0..<5 {
-            let error = await Self.caught { _ = try await bulkhead.execute { () async throws -> Int in throw Boom() } }
+            let error = await caught { _ = try await bulkhead.execute { () async throws -> Int in throw Boom() } }
             #expect(error is Boom)
         }
-        let error = await Self.caught { try await bulkhead.run { throw Boom() } }
+        let error = await caught { try await bulkhead.run { throw Boom() } }
         #expect(error is Boom)
         #expect(bulkhead.availableConcurrentCalls == 2)
     }
@@ -162,7 +153,7 @@ import Testing
         await clock.waitForSleepers(count: 1)
         #expect(bulkhead.availableConcurrentCalls == 0)
         task.cancel()
-        let error = await Self.caught { try await task.value }
+        let error = await caught { try await task.value }
         #expect(error is CancellationError)
         #expect(bulkhead.availableConcurrentCalls == 1)
     }
@@ -179,7 +170,7 @@ import Testing
         #expect(bulkhead.queueDepth == 2)
 
         cancelled.cancel()
-        let error = await Self.caught { try await cancelled.value }
+        let error = await caught { try await cancelled.value }
         #expect(error is CancellationError)
         #expect(bulkhead.queueDepth == 1)
         #expect(clock.sleeperCount == 1, "the cancelled waiter's timer is gone")
@@ -197,7 +188,7 @@ import Testing
             withUnsafeCurrentTask { $0?.cancel() }
             return try await bulkhead.execute { "ran" }
         }
-        let error = await Self.caught { _ = try await task.value }
+        let error = await caught { _ = try await task.value }
         #expect(error is CancellationError)
         #expect(bulkhead.availableConcurrentCalls == 1)
     }

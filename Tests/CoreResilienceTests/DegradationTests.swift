@@ -24,15 +24,6 @@ private struct FixedPressure: ResourcePressureSignal {
 }
 
 @Suite(.timeLimit(.minutes(1))) struct DegradationTests {
-    static func caught(_ body: () async throws -> Void) async -> (any Error)? {
-        do {
-            try await body()
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     fileprivate static func manager(
         dial: Dial,
         configuration: DegradationManager.Configuration = .default,
@@ -94,7 +85,7 @@ private struct FixedPressure: ResourcePressureSignal {
         delay: Duration,
         field: String
     ) async {
-        let error = await Self.caught {
+        let error = await caught {
             _ = try DegradationManager.Configuration(
                 reducedThreshold: reduced,
                 minimalThreshold: minimal,
@@ -364,9 +355,9 @@ private struct FixedPressure: ResourcePressureSignal {
         clock.advance(by: .seconds(5))
         #expect(await iterator.next()?.to == .offline)
         loop.cancel()
-        #expect(await Self.caught { try await loop.value } is CancellationError)
+        #expect(await caught { try await loop.value } is CancellationError)
 
-        let invalid = await Self.caught { try await manager.runEvaluation(every: .zero) }
+        let invalid = await caught { try await manager.runEvaluation(every: .zero) }
         #expect((invalid as? WhaleError)?.code == .invalidInput)
     }
 }

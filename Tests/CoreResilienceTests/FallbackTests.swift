@@ -27,15 +27,6 @@ private final class FallbackCallLog: Sendable {
 }
 
 @Suite(.timeLimit(.minutes(1))) struct FallbackTests {
-    static func caught(_ body: () async throws -> Void) async -> (any Error)? {
-        do {
-            try await body()
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     @Test func aSuccessfulOperationRunsNoAlternative() async throws {
         let log = FallbackCallLog()
         let chain = FallbackChain<Int>([.init("a") { _ in log.record("a"); return 0 }])
@@ -64,7 +55,7 @@ private final class FallbackCallLog: Sendable {
             .init(when: .code(.rateLimited)) { _ in 1 },
             .init(when: .predicate { ($0 as? TaggedError)?.id == 99 }) { _ in 2 },
         ])
-        let error = await Self.caught { _ = try await chain.execute { throw TaggedError(id: 1) } }
+        let error = await caught { _ = try await chain.execute { throw TaggedError(id: 1) } }
         #expect(error as? TaggedError == TaggedError(id: 1))
     }
 
@@ -73,7 +64,7 @@ private final class FallbackCallLog: Sendable {
             .init { _ in throw TaggedError(id: 10) },
             .init { _ in throw WhaleError(.unavailable, "backup down") },
         ])
-        let error = await Self.caught { _ = try await chain.execute { throw TaggedError(id: 1) } }
+        let error = await caught { _ = try await chain.execute { throw TaggedError(id: 1) } }
         #expect(error as? TaggedError == TaggedError(id: 1))
     }
 
@@ -107,9 +98,9 @@ private final class FallbackCallLog: Sendable {
     @Test func aCancelledOperationIsNeverHandled() async {
         let log = FallbackCallLog()
         let chain = FallbackChain<Int>([.init { _ in log.record("any"); return 1 }])
-        let first = await Self.caught { _ = try await chain.execute { throw CancellationError() } }
+        let first = await caught { _ = try await chain.execute { throw CancellationError() } }
         #expect(first is CancellationError)
-        let second = await Self.caught { _ = try await chain.execute { throw WhaleError(.cancelled, "caller went away") } }
+        let second = await caught { _ = try await chain.execute { throw WhaleError(.cancelled, "caller went away") } }
         #expect((second as? WhaleError)?.code == .cancelled)
         let task = Task {
             try await chain.execute {
@@ -117,7 +108,7 @@ private final class FallbackCallLog: Sendable {
                 throw TaggedError(id: 1)  // a failure caused by cancellation
             }
         }
-        #expect(await Self.caught { _ = try await task.value } is TaggedError)
+        #expect(await caught { _ = try await task.value } is TaggedError)
         #expect(log.names.isEmpty)
     }
 
@@ -132,7 +123,7 @@ private final class FallbackCallLog: Sendable {
             .init("never") { _ in log.record("never"); return 2 },
         ])
         let task = Task { try await chain.execute { throw TaggedError(id: 1) } }
-        #expect(await Self.caught { _ = try await task.value } is CancellationError)
+        #expect(await caught { _ = try await task.value } is CancellationError)
         #expect(log.names == ["cancels"])
     }
 
@@ -154,7 +145,7 @@ private final class FallbackCallLog: Sendable {
         let source = FixedStaleValues(values: ["price:1": StaleValue(bytes: [7], storedAt: clock.now)])
         clock.advance(by: .seconds(301))
         let tooOld = FallbackChain<[UInt8]>([.staleValue(from: source, key: "price:1", maxStaleness: .seconds(300), clock: clock)])
-        let error = await Self.caught { _ = try await tooOld.execute { throw TaggedError(id: 1) } }
+        let error = await caught { _ = try await tooOld.execute { throw TaggedError(id: 1) } }
         #expect(error as? TaggedError == TaggedError(id: 1))
 
         let missing = FallbackChain<[UInt8]>([
@@ -168,12 +159,12 @@ private final class FallbackCallLog: Sendable {
         let clock = ManualClock()
         let source = FixedStaleValues(values: ["k": StaleValue(bytes: [1, 2, 3], storedAt: clock.now)])
         clock.advance(by: .seconds(10))
-        let missing = await Self.caught { _ = try await StaleValueFallback(source: source, key: "nope", clock: clock).value() }
+        let missing = await caught { _ = try await StaleValueFallback(source: source, key: "nope", clock: clock).value() }
         #expect((missing as? WhaleError)?.code == .notFound)
-        let old = await Self.caught { _ = try await StaleValueFallback(source: source, key: "k", maxStaleness: .seconds(5), clock: clock).value() }
+        let old = await caught { _ = try await StaleValueFallback(source: source, key: "k", maxStaleness: .seconds(5), clock: clock).value() }
         #expect((old as? WhaleError)?.code == .notFound)
         #expect((old as? WhaleError)?.message.contains("maxStaleness") == true)
-        let undecodable = await Self.caught {
+        let undecodable = await caught {
             _ = try await StaleValueFallback<Int>(source: source, key: "k", clock: clock) { _ in throw TaggedError(id: 4) }.value()
         }
         #expect((undecodable as? WhaleError)?.code == .malformedData)
@@ -196,7 +187,7 @@ private final class FallbackCallLog: Sendable {
         #expect(double == 3.5)
         let string = try await policy.execute { () async throws -> String in throw WhaleError(.circuitOpen, "open") }
         #expect(string == "text")
-        let error = await FallbackTests.caught { _ = try await policy.execute { () async throws -> [UInt8] in throw TaggedError(id: 2) } }
+        let error = await caught { _ = try await policy.execute { () async throws -> [UInt8] in throw TaggedError(id: 2) } }
         #expect(error as? TaggedError == TaggedError(id: 2), "nothing fits: the original error")
     }
 
@@ -204,7 +195,7 @@ private final class FallbackCallLog: Sendable {
         let log = FallbackCallLog()
         let chain = FallbackChain<Int>([.init("typed") { _ in log.record("typed"); return 1 }])
         let policy = FallbackPolicy(chain)
-        _ = await FallbackTests.caught { _ = try await policy.execute { () async throws -> String in throw TaggedError(id: 1) } }
+        _ = await caught { _ = try await policy.execute { () async throws -> String in throw TaggedError(id: 1) } }
         #expect(log.names.isEmpty)
         #expect(try await policy.execute { () async throws -> Int in throw TaggedError(id: 1) } == 1)
         #expect(log.names == ["typed"])
@@ -215,7 +206,7 @@ private final class FallbackCallLog: Sendable {
         let source = FixedStaleValues(values: ["k": StaleValue(bytes: [5], storedAt: clock.now)])
         let policy = FallbackPolicy([.staleValue(from: source, key: "k", clock: clock) { $0 }])
         #expect(try await policy.execute { () async throws -> [UInt8] in throw WhaleError(.timeout, "slow") } == [5])
-        let cancelled = await FallbackTests.caught { _ = try await policy.execute { () async throws -> [UInt8] in throw CancellationError() } }
+        let cancelled = await caught { _ = try await policy.execute { () async throws -> [UInt8] in throw CancellationError() } }
         #expect(cancelled is CancellationError)
     }
 }
@@ -241,17 +232,17 @@ private final class FallbackCallLog: Sendable {
     @Test func anUnknownNameOrTypeIsNotFound() async throws {
         let registry = FallbackRegistry()
         registry.register(FallbackChain<Int>([.value(1)]), as: "price")
-        let unknown = await FallbackTests.caught { _ = try registry.chain(named: "nope", for: Int.self) }
+        let unknown = await caught { _ = try registry.chain(named: "nope", for: Int.self) }
         #expect((unknown as? WhaleError)?.code == .notFound)
         #expect((unknown as? WhaleError)?.message.contains("'nope'") == true)
-        let wrongType = await FallbackTests.caught { _ = try registry.chain(named: "price", for: Double.self) }
+        let wrongType = await caught { _ = try registry.chain(named: "price", for: Double.self) }
         #expect((wrongType as? WhaleError)?.code == .notFound)
         #expect((wrongType as? WhaleError)?.message.contains("Int") == true, "it says which types the name has")
         let ran = FallbackCallLog()
-        let notRun = await FallbackTests.caught { _ = try await registry.execute("nope") { ran.record("op"); return 1 } }
+        let notRun = await caught { _ = try await registry.execute("nope") { ran.record("op"); return 1 } }
         #expect((notRun as? WhaleError)?.code == .notFound)
         #expect(ran.names.isEmpty)
-        let noPolicy = await FallbackTests.caught { _ = try registry.policy(named: "price") }
+        let noPolicy = await caught { _ = try registry.policy(named: "price") }
         #expect((noPolicy as? WhaleError)?.code == .notFound)
 
         registry.remove(named: "price")

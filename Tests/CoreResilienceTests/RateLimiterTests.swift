@@ -6,15 +6,6 @@ import Testing
 @testable import CoreResilience
 
 @Suite(.timeLimit(.minutes(1))) struct RateLimiterTests {
-    static func caught(_ body: () async throws -> Void) async -> (any Error)? {
-        do {
-            try await body()
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     static func limiter(
         _ algorithm: RateLimiterConfiguration.Algorithm,
         timeout: Duration = .zero,
@@ -49,7 +40,7 @@ import Testing
         (.gcra(ratePerSecond: 1, burst: 1), .seconds(-1), "timeout"),
     ])
     func invalidConfigurationNamesTheField(algorithm: RateLimiterConfiguration.Algorithm, timeout: Duration, field: String) async {
-        let error = await Self.caught { _ = try RateLimiterConfiguration(algorithm: algorithm, timeout: timeout) }
+        let error = await caught { _ = try RateLimiterConfiguration(algorithm: algorithm, timeout: timeout) }
         let whale = error as? WhaleError
         #expect(whale?.code == .invalidConfiguration)
         #expect(whale?.message.hasPrefix(field + ":") == true, "\(String(describing: whale))")
@@ -135,7 +126,7 @@ import Testing
         let limiter = try Self.limiter(.tokenBucket(capacity: 1, refillPerSecond: 1), clock: clock, metrics: metrics)
         #expect(limiter.tryAcquire())
         clock.advance(by: .milliseconds(250))
-        let error = await Self.caught { try await limiter.acquire(timeout: .milliseconds(500)) }
+        let error = await caught { try await limiter.acquire(timeout: .milliseconds(500)) }
         let whale = error as? WhaleError
         #expect(whale?.code == .rateLimited)
         #expect(whale?.message.contains("retry after 0.75 seconds") == true, "\(String(describing: whale))")
@@ -169,7 +160,7 @@ import Testing
         let waiter = Task { try await limiter.acquire(timeout: .seconds(10)) }
         await clock.waitForSleepers(count: 1)
         waiter.cancel()
-        let error = await Self.caught { try await waiter.value }
+        let error = await caught { try await waiter.value }
         #expect(error is CancellationError)
         clock.advance(by: .seconds(1))
         #expect(limiter.availablePermits == 1, "the cancelled waiter's token is not lost")
@@ -182,7 +173,7 @@ import Testing
         let waiter = Task { try await limiter.acquire(timeout: .seconds(10)) }
         await clock.waitForSleepers(count: 1)
         waiter.cancel()
-        _ = await Self.caught { try await waiter.value }
+        _ = await caught { try await waiter.value }
         clock.advance(by: .milliseconds(500))
         #expect(limiter.tryAcquire())
     }
@@ -191,7 +182,7 @@ import Testing
         let clock = ManualClock()
         let failFast = try Self.limiter(.tokenBucket(capacity: 1, refillPerSecond: 10), clock: clock)
         #expect(try await failFast.execute { 1 } == 1)
-        let error = await Self.caught { _ = try await failFast.execute { 2 } }
+        let error = await caught { _ = try await failFast.execute { 2 } }
         #expect((error as? WhaleError)?.code == .rateLimited)
 
         let patient = try Self.limiter(.tokenBucket(capacity: 1, refillPerSecond: 10), timeout: .milliseconds(100), clock: clock)
@@ -206,7 +197,7 @@ import Testing
         let clock = ManualClock()
         let limiter = try Self.limiter(.gcra(ratePerSecond: 1, burst: 2), clock: clock)
         for permits in [0, -1, 3] {
-            let error = await Self.caught { try await limiter.acquire(permits: permits) }
+            let error = await caught { try await limiter.acquire(permits: permits) }
             #expect((error as? WhaleError)?.code == .invalidInput)
         }
         #expect(limiter.availablePermits == 2)
@@ -236,7 +227,7 @@ import Testing
             withUnsafeCurrentTask { $0?.cancel() }
             try await limiter.acquire()
         }
-        #expect(await Self.caught { try await task.value } is CancellationError)
+        #expect(await caught { try await task.value } is CancellationError)
         #expect(limiter.availablePermits == 2)
     }
 }
@@ -308,7 +299,7 @@ import Testing
         #expect(try await waiting.value == "second")
 
         #expect(limiter.tryAcquire(key: 8), "a second later, 8 has its permit again")
-        let error = await RateLimiterTests.caught { try await limiter.acquire(key: 8, timeout: .milliseconds(10)) }
+        let error = await caught { try await limiter.acquire(key: 8, timeout: .milliseconds(10)) }
         #expect((error as? WhaleError)?.code == .rateLimited)
         #expect((error as? WhaleError)?.message.contains("key '8'") == true)
     }
@@ -320,13 +311,13 @@ import Testing
         let waiter = Task { try await limiter.acquire(key: "k", timeout: .seconds(5)) }
         await clock.waitForSleepers(count: 1)
         waiter.cancel()
-        #expect(await RateLimiterTests.caught { try await waiter.value } is CancellationError)
+        #expect(await caught { try await waiter.value } is CancellationError)
         clock.advance(by: .seconds(1))
         #expect(limiter.availablePermits(for: "k") == 1)
     }
 
     @Test func maxKeysMustBePositive() async {
-        let error = await RateLimiterTests.caught { _ = try KeyedRateLimiter<String>(maxKeys: 0, clock: ManualClock()) }
+        let error = await caught { _ = try KeyedRateLimiter<String>(maxKeys: 0, clock: ManualClock()) }
         #expect((error as? WhaleError)?.code == .invalidConfiguration)
         #expect((error as? WhaleError)?.message.hasPrefix("maxKeys:") == true)
     }
