@@ -58,17 +58,10 @@ final class RetryTestGate: Sendable {
         await expectNoSleepers()
     }
 
-    /// Waits until the watchdog has noticed it has nothing left to watch.
-    private func expectNoSleepers() async {
-        for _ in 0..<1_000 where clock.sleeperCount > 0 { await Task.yield() }
-        #expect(clock.sleeperCount == 0, "nothing is left running")
-    }
-
-    @Test func aHungOperationIsCancelledAtTheTimeout() async throws {
-        let limiter = try TimeLimiter(name: "db", timeout: .seconds(1), clock: clock)
-        let cancelled = RetryTestFlag()
-        let start = clock.now
-        let call = Task {
+    /// Starts a call whose operation sleeps an hour on the clock and sets
+    /// `cancelled` when that sleep is cancelled.
+    private func hungCall(through limiter: TimeLimiter, cancelled: RetryTestFlag) -> Task<Int, any Error> {
+        Task {
             try await limiter.execute { () async throws -> Int in
                 do {
                     try await clock.sleep(for: .seconds(3_600))
@@ -79,6 +72,19 @@ final class RetryTestGate: Sendable {
                 return 1
             }
         }
+    }
+
+    /// Waits until the watchdog has noticed it has nothing left to watch.
+    private func expectNoSleepers() async {
+        for _ in 0..<1_000 where clock.sleeperCount > 0 { await Task.yield() }
+        #expect(clock.sleeperCount == 0, "nothing is left running")
+    }
+
+    @Test func aHungOperationIsCancelledAtTheTimeout() async throws {
+        let limiter = try TimeLimiter(name: "db", timeout: .seconds(1), clock: clock)
+        let cancelled = RetryTestFlag()
+        let start = clock.now
+        let call = hungCall(through: limiter, cancelled: cancelled)
         await clock.waitForSleepers(count: 2)
         clock.advance(by: .milliseconds(999))
         #expect(clock.sleeperCount == 2, "not yet timed out")
@@ -105,17 +111,7 @@ final class RetryTestGate: Sendable {
     @Test func callerCancellationPropagatesAndIsNotATimeout() async throws {
         let limiter = try TimeLimiter(timeout: .seconds(10), clock: clock)
         let cancelled = RetryTestFlag()
-        let call = Task {
-            try await limiter.execute { () async throws -> Int in
-                do {
-                    try await clock.sleep(for: .seconds(3_600))
-                } catch {
-                    cancelled.set()
-                    throw error
-                }
-                return 1
-            }
-        }
+        let call = hungCall(through: limiter, cancelled: cancelled)
         await clock.waitForSleepers(count: 2)
         call.cancel()
         await #expect(throws: CancellationError.self) { try await call.value }

@@ -88,8 +88,11 @@ public struct FallbackPolicy: ResiliencePolicy {
             when matcher: FallbackMatcher = .any,
             decode: @escaping @Sendable ([UInt8]) throws -> Value
         ) -> Alternative {
-            let stale = StaleValueFallback(source: source, key: key, maxStaleness: maxStaleness, clock: clock, decode: decode)
-            return Alternative(name: "stale value", matcher: matcher, valueType: Value.self) { _ in try await stale.value() }
+            Alternative(
+                FallbackChain<Value>.Alternative.staleValue(
+                    from: source, key: key, maxStaleness: maxStaleness, clock: clock, when: matcher, decode: decode
+                )
+            )
         }
 
         func applies<Result>(to _: Result.Type) -> Bool {
