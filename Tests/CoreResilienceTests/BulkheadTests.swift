@@ -297,7 +297,7 @@ private final class BulkheadOrderLog: Sendable {
     var values: [Int] { storage.withLock { $0 } }
 }
 
-/// Mutates actor state from inside ``Bulkhead/run(isolation:_:)``.
+/// Mutates actor state from inside ``Bulkhead/run(_:)``.
 private actor BulkheadIsolatedCounter {
     private var value = 0
 

@@ -88,25 +88,29 @@ public final class Bulkhead: ResiliencePolicy, Sendable {
 
     /// Runs a non-escaping `operation` in a slot, on the caller's isolation;
     /// otherwise the same as ``execute(_:)``.
-    public func run<Result>(
-        isolation: isolated (any Actor)? = #isolation,
-        _ operation: () async throws -> Result
+    nonisolated(nonsending) public func run<Result>(
+        _ operation: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
-        try await acquirePermission()
+        if !tryAcquireFreeSlot() { try await acquirePermission() }
         defer { releasePermission() }
         return try await operation()
     }
 
+    /// Takes a free slot without waiting (the common case, and synchronous):
+    /// false when the task is cancelled or no slot is free.
+    func tryAcquireFreeSlot() -> Bool {
+        guard !Task.isCancelled, let available = state.locked({ $0.takeSlot() }) else { return false }
+        permitted(available: available)
+        return true
+    }
+
     /// Takes a slot, waiting for one as configured. Every successful call must
     /// be paired with exactly one ``releasePermission()``; prefer
-    /// ``execute(_:)`` or ``run(isolation:_:)``, which pair them for you.
+    /// ``execute(_:)`` or ``run(_:)``, which pair them for you.
     /// - Throws: `WhaleError` `.bulkheadFull` or `CancellationError`.
     public func acquirePermission() async throws {
+        if tryAcquireFreeSlot() { return }
         try Task.checkCancellation()
-        if let available = state.locked({ $0.takeSlot() }) {
-            permitted(available: available)
-            return
-        }
         guard configuration.allowsWaiting else {
             throw rejected(
                 "no free slot of \(configuration.maxConcurrentCalls) and waiting is off "
@@ -126,6 +130,17 @@ public final class Bulkhead: ResiliencePolicy, Sendable {
     /// A release without a matching acquire never raises the free slots above
     /// ``BulkheadConfiguration/maxConcurrentCalls``.
     public func releasePermission() {
+        // The common case, kept apart so it never copies an optional `Waiter`
+        // (whose continuation makes every copy go through value witnesses).
+        let freed: Int? = state.locked { state in
+            guard state.waiters.isEmpty else { return nil }
+            state.available = min(state.available + 1, configuration.maxConcurrentCalls)
+            return state.available
+        }
+        if let freed {
+            availableGauge.record(freed)
+            return
+        }
         let (waiter, available) = state.locked { state -> (Waiter?, Int) in
             if let waiter = state.popFirstWaiter() { return (waiter, state.available) }
             state.available = min(state.available + 1, configuration.maxConcurrentCalls)

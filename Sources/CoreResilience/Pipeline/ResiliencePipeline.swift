@@ -34,20 +34,19 @@ public import CoreProtocols
 /// let hits = try await pipeline.execute { try await searchService.query("whales") }
 /// ```
 public struct ResiliencePipeline: ResiliencePolicy {
-    /// One layer. Retry, bulkhead and circuit breaker run through their
-    /// non-escaping `run`, so those layers allocate no closure context.
+    /// One layer. Retry and circuit breaker run through their non-escaping
+    /// `run`, so those layers allocate no closure context; a bulkhead and the
+    /// breaker below it share one layer, so they cost one async frame, not two.
     private enum Layer: Sendable {
         case retry(RetryPolicy)
-        case bulkhead(Bulkhead)
-        case circuitBreaker(CircuitBreaker)
+        case guarded(Bulkhead?, CircuitBreaker?)
         case policy(any ResiliencePolicy)
 
-        var policy: any ResiliencePolicy {
+        var policies: [any ResiliencePolicy] {
             switch self {
-            case .retry(let retry): retry
-            case .bulkhead(let bulkhead): bulkhead
-            case .circuitBreaker(let breaker): breaker
-            case .policy(let policy): policy
+            case .retry(let retry): [retry]
+            case .guarded(let bulkhead, let breaker): [bulkhead as (any ResiliencePolicy)?, breaker].compactMap { $0 }
+            case .policy(let policy): [policy]
             }
         }
     }
@@ -55,7 +54,7 @@ public struct ResiliencePipeline: ResiliencePolicy {
     private let stack: [Layer]
 
     /// The layers in execution order, outermost first.
-    public var layers: [any ResiliencePolicy] { stack.map(\.policy) }
+    public var layers: [any ResiliencePolicy] { stack.flatMap(\.policies) }
 
     /// Creates a pipeline from the strategies given; a `nil` strategy is left out.
     public init(
@@ -71,8 +70,7 @@ public struct ResiliencePipeline: ResiliencePolicy {
             fallback.map { .policy($0) },
             retry.map { .retry($0) },
             rateLimiter.map { .policy($0) },
-            bulkhead.map { .bulkhead($0) },
-            circuitBreaker.map { .circuitBreaker($0) },
+            bulkhead == nil && circuitBreaker == nil ? nil : .guarded(bulkhead, circuitBreaker),
             timeLimiter.map { .policy($0) },
             hedging.map { .policy($0) },
         ]
@@ -91,7 +89,7 @@ public struct ResiliencePipeline: ResiliencePolicy {
         try await run(from: 0, operation)
     }
 
-    private func run<Result: Sendable>(
+    nonisolated(nonsending) private func run<Result: Sendable>(
         from index: Int,
         _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
@@ -100,9 +98,10 @@ public struct ResiliencePipeline: ResiliencePolicy {
         switch stack[index] {
         case .retry(let retry):
             return try await retry.run { try await run(from: next, operation) }
-        case .bulkhead(let bulkhead):
-            return try await bulkhead.run { try await run(from: next, operation) }
-        case .circuitBreaker(let breaker):
+        case .guarded(let bulkhead, let breaker):
+            if let bulkhead, !bulkhead.tryAcquireFreeSlot() { try await bulkhead.acquirePermission() }
+            defer { bulkhead?.releasePermission() }
+            guard let breaker else { return try await run(from: next, operation) }
             return try await breaker.run { try await run(from: next, operation) }
         case .policy(let policy):
             if next == stack.count { return try await policy.execute(operation) }

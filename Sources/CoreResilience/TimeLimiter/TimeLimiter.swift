@@ -2,7 +2,8 @@ public import CoreProtocols
 
 /// Fails a call that takes longer than ``timeout`` and cancels the operation.
 ///
-/// The operation runs in its own task; one watchdog task per limiter sleeps
+/// The operation runs in its own task, started at once on the caller's thread
+/// (`Task.immediate`, where the runtime has it); one watchdog task per limiter sleeps
 /// until the oldest pending deadline on the injected clock and cancels the
 /// operations that passed theirs (all calls of a limiter share one timeout,
 /// so deadlines arrive in order and one queue serves them):
@@ -61,8 +62,15 @@ public final class TimeLimiter: ResiliencePolicy {
     ) async throws -> Result {
         try Task.checkCancellation()
         let deadline = clock.now.advanced(by: timeout)
-        let task = Task { try await operation() }
-        let ticket = watchdog.register(deadline: deadline) { task.cancel() }
+        let task: Task<Result, any Error>
+        if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
+            // Starts on this thread: an operation that finishes without
+            // suspending never waits for a pool thread.
+            task = Task.immediate(operation: operation)
+        } else {
+            task = Task(operation: operation)
+        }
+        let ticket = watchdog.register(deadline: deadline, task: task)
         let outcome = await withTaskCancellationHandler {
             await task.result
         } onCancel: {
