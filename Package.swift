@@ -13,7 +13,7 @@ let swiftSettings: [SwiftSetting] = [
 /// The library modules. None of them may depend on another one: they meet only
 /// through `CoreProtocols` (ARCHITECTURE.md; `scripts/check-module-deps` enforces it).
 let modules: [(name: String, dependencies: [Target.Dependency])] = [
-    ("CoreCache", ["CWhaleRedis", "CWhaleSQLite"]),
+    ("CoreCache", ["CWhaleRedis", "CWhaleSQLite", "CWhaleZstd"]),
     ("CoreResources", []),
     ("CoreResilience", []),
     ("CoreMonitoring", []),
@@ -41,6 +41,11 @@ var targets: [Target] = [
         name: "CWhaleSQLite",
         pkgConfig: "sqlite3",
         providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+    ),
+    .systemLibrary(
+        name: "CWhaleZstd",
+        pkgConfig: "libzstd",
+        providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
     ),
     .systemLibrary(
         name: "CWhaleOpenSSL",

@@ -11,6 +11,23 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        .target(
+            name: "CSQLiteBaseline",
+            path: "Sources/CSQLiteBaseline",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .executableTarget(
+            name: "CacheBenchmarks",
+            dependencies: [
+                "CSQLiteBaseline",
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "CoreProtocols", package: "smart-whale-core"),
+                .product(name: "CoreCache", package: "smart-whale-core"),
+            ],
+            path: "Benchmarks/CacheBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
         .executableTarget(
             name: "CoreBenchmarks",
             dependencies: [

