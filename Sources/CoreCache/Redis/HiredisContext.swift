@@ -8,10 +8,20 @@ import Darwin
 #endif
 
 /// Owns one hiredis `redisContext` and frees it in `deinit`. Blocking; not
-/// thread-safe: ``RedisConnection`` confines it to one serial queue.
+/// thread-safe: a ``RedisConnectionPool`` connection confines it to its own
+/// serial queue.
+///
+/// Pipelining is ``append(_:)`` for each command, then ``readReply()`` once
+/// per command, in order.
 final class HiredisContext {
     private let context: UnsafeMutablePointer<redisContext>
     private let endpoint: ServiceEndpoint
+    // ``append(_:)``'s reusable buffers; the bytes' capacity is kept up to
+    // `retainedArgumentBytes`.
+    private static let retainedArgumentBytes = 64 * 1_024
+    private var argumentBytes: [UInt8] = []
+    private var argumentPointers: [UnsafePointer<CChar>?] = []
+    private var argumentLengths: [Int] = []
 
     /// Connects, authenticates and selects the database.
     init(configuration: RedisConfiguration) throws {
@@ -30,13 +40,16 @@ final class HiredisContext {
             throw WhaleError(.unavailable, "Redis at \(configuration.endpoint): \(Self.errorString(context))")
         }
         redisSetTimeout(context, makeTimeval(configuration.commandTimeout))
+        // Lets the kernel notice a peer that vanished without closing the socket.
+        _ = redisEnableKeepAlive(context)
         if let password = configuration.password {
             var auth = ["AUTH"]
             if let username = configuration.username { auth.append(username) }
             auth.append(password)
             do {
                 _ = try command(auth.map { Array($0.utf8) })
-            } catch let error as WhaleError {
+            } catch let error as WhaleError where error.code != .unavailable && error.code != .timeout {
+                // An error reply; a failed socket stays `.unavailable`/`.timeout`.
                 throw WhaleError(.unauthenticated, "Redis at \(endpoint) refused AUTH: \(error.message)")
             }
         }
@@ -52,28 +65,81 @@ final class HiredisContext {
     /// Whether the connection failed and must be replaced.
     var isBroken: Bool { context.pointee.err != 0 }
 
-    /// Sends one command (binary-safe arguments) and reads its reply.
+    /// Sends one command (binary-safe arguments) and reads its reply; an
+    /// error reply is thrown.
     func command(_ arguments: [[UInt8]]) throws -> RedisValue {
-        guard !arguments.isEmpty else {
-            throw WhaleError(.invalidInput, "empty Redis command")
+        try append(arguments)
+        let value = try readReply()
+        if case .error(let message) = value {
+            throw Self.replyError(message)
         }
-        var lengths = arguments.map { $0.count }
-        let reply: UnsafeMutableRawPointer? = withPointers(to: arguments) { pointers in
-            redisCommandArgv(context, Int32(arguments.count), pointers, &lengths)
+        return value
+    }
+
+    /// Formats one command into hiredis's output buffer (`redisAppendCommandArgv`);
+    /// nothing is sent until ``readReply()`` needs a reply.
+    ///
+    /// The arguments are copied into one reusable buffer first, so the pointers
+    /// hiredis reads stay valid and a warm connection allocates nothing here.
+    /// - Throws: `.invalidInput` for an empty command, `.resourceExhausted`
+    ///   when hiredis cannot grow its buffer (the context is then unusable).
+    func append(_ arguments: [[UInt8]]) throws {
+        guard !arguments.isEmpty, arguments.count <= Int(Int32.max) else {
+            throw WhaleError(.invalidInput, "a Redis command needs 1…\(Int32.max) arguments, got \(arguments.count)")
         }
-        guard let reply else {
+        argumentBytes.removeAll(keepingCapacity: true)
+        argumentLengths.removeAll(keepingCapacity: true)
+        for argument in arguments {
+            argumentBytes.append(contentsOf: argument)
+            argumentLengths.append(argument.count)
+        }
+        // Never empty, so the buffer always has a base address.
+        argumentBytes.append(0)
+        let status: Int32 = argumentBytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) else { return REDIS_ERR }
+            argumentPointers.removeAll(keepingCapacity: true)
+            var offset = 0
+            for length in argumentLengths {
+                argumentPointers.append(base + offset)
+                offset += length
+            }
+            return argumentPointers.withUnsafeMutableBufferPointer { pointers in
+                argumentLengths.withUnsafeBufferPointer { lengths in
+                    redisAppendCommandArgv(context, Int32(arguments.count), pointers.baseAddress, lengths.baseAddress)
+                }
+            }
+        }
+        argumentPointers.removeAll(keepingCapacity: true)
+        if argumentBytes.capacity > Self.retainedArgumentBytes {
+            // Do not keep a large value's buffer for the life of the connection.
+            argumentBytes = []
+        }
+        guard status == REDIS_OK else {
+            throw WhaleError(.resourceExhausted, "Redis at \(endpoint): cannot buffer a command (\(Self.errorString(context)))")
+        }
+    }
+
+    /// Reads the next reply, flushing buffered commands first (blocking, up
+    /// to the command timeout per read). An error reply is returned as
+    /// ``RedisValue/error(_:)``, not thrown: the connection is still in step.
+    /// - Throws: `.timeout` when no reply came in the command timeout,
+    ///   `.unavailable` when the socket failed; the context is then broken.
+    func readReply() throws -> RedisValue {
+        var reply: UnsafeMutableRawPointer?
+        let status = redisGetReply(context, &reply)
+        guard status == REDIS_OK, let reply else {
             let timedOut = context.pointee.err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)
+            if status == REDIS_OK {
+                // A reply-less success: hiredis never does this in blocking mode.
+                throw WhaleError(.malformedData, "Redis at \(endpoint): no reply")
+            }
             throw WhaleError(
                 timedOut ? .timeout : .unavailable,
                 "Redis at \(endpoint): \(timedOut ? "command timed out" : Self.errorString(context))"
             )
         }
         defer { freeReplyObject(reply) }
-        let value = Self.convert(reply.assumingMemoryBound(to: redisReply.self))
-        if case .error(let message) = value {
-            throw Self.replyError(message)
-        }
-        return value
+        return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
     }
 
     /// An error reply as a `WhaleError`: the server's transient states
@@ -135,27 +201,4 @@ final class HiredisContext {
 private func makeTimeval(_ duration: Duration) -> timeval {
     let nanos = max(duration.whaleNanoseconds, 1_000)
     return timeval(tv_sec: .init(nanos / 1_000_000_000), tv_usec: .init(nanos % 1_000_000_000 / 1_000))
-}
-
-/// Calls `body` with a C array of pointers to each argument's bytes.
-private func withPointers<R>(
-    to arguments: [[UInt8]],
-    _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> R
-) -> R {
-    var pointers: [UnsafePointer<CChar>?] = []
-    pointers.reserveCapacity(arguments.count)
-    var storage: [UnsafeMutablePointer<CChar>] = []
-    storage.reserveCapacity(arguments.count)
-    defer { storage.forEach { $0.deallocate() } }
-    for argument in arguments {
-        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: max(argument.count, 1))
-        argument.withUnsafeBytes { raw in
-            if let base = raw.baseAddress {
-                UnsafeMutableRawPointer(copy).copyMemory(from: base, byteCount: raw.count)
-            }
-        }
-        storage.append(copy)
-        pointers.append(UnsafePointer(copy))
-    }
-    return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress) }
 }

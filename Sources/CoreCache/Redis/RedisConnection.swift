@@ -1,13 +1,13 @@
-public import CoreProtocols
-import Dispatch
-import Synchronization
+import CoreProtocols
 
-/// One connection to Redis over hiredis, safe to share between tasks.
+/// One connection to Redis over hiredis, safe to share between tasks: a
+/// ``RedisConnectionPool`` of one connection.
 ///
-/// Commands run one at a time on the connection's own serial queue, so
-/// hiredis's blocking calls never occupy Swift's cooperative thread pool. A
-/// connection whose socket failed is replaced on the next command (one
-/// reconnect attempt per command).
+/// Commands run on the connection's own serial queue, so hiredis's blocking
+/// calls never occupy Swift's cooperative thread pool; commands sent while
+/// one is on the wire go out together. A connection whose socket failed is
+/// replaced on the next command, with the pool's reconnect backoff after a
+/// failed connect.
 ///
 /// ```swift
 /// let redis = try await RedisConnection.connect(RedisConfiguration(url: "redis://127.0.0.1:6390"))
@@ -16,15 +16,12 @@ import Synchronization
 /// ```
 public final class RedisConnection: Sendable {
     /// The configuration it connects with.
-    public let configuration: RedisConfiguration
-    private let queue: DispatchQueue
-    /// Touched only on `queue`; its `Mutex` makes that provable to the compiler.
-    private let slot = ContextSlot()
+    public var configuration: RedisConfiguration { pool.configuration }
+    private let pool: RedisConnectionPool
 
     /// Creates a connection that connects on its first command.
     public init(configuration: RedisConfiguration) {
-        self.configuration = configuration
-        self.queue = DispatchQueue(label: "smart-whale.redis.\(configuration.endpoint)")
+        self.pool = RedisConnectionPool(single: configuration, name: "connection")
     }
 
     /// Connects now (and authenticates and selects the database, when
@@ -33,14 +30,14 @@ public final class RedisConnection: Sendable {
     ///   `.unauthenticated` when `AUTH` is refused.
     public static func connect(_ configuration: RedisConfiguration) async throws -> RedisConnection {
         let connection = RedisConnection(configuration: configuration)
-        try await connection.withContext { _ in }
+        try await connection.pool.connect()
         return connection
     }
 
     /// Sends a command whose arguments are text.
     @discardableResult
     public func send(_ arguments: String...) async throws -> RedisValue {
-        try await send(arguments: arguments.map { Array($0.utf8) })
+        try await pool.send(arguments: arguments.map { Array($0.utf8) })
     }
 
     /// Sends a command with binary-safe arguments and returns the reply.
@@ -49,41 +46,29 @@ public final class RedisConnection: Sendable {
     ///   when the server cannot be reached.
     @discardableResult
     public func send(arguments: [[UInt8]]) async throws -> RedisValue {
-        try await withContext { try $0.command(arguments) }
+        try await pool.send(arguments: arguments)
     }
 
-    /// Runs `body` on the queue with a live context, reconnecting first when
-    /// there is none or the last one broke.
-    private func withContext<Result: Sendable>(
-        _ body: @escaping @Sendable (HiredisContext) throws -> Result
-    ) async throws -> Result {
-        let configuration = self.configuration
-        return try await queue.runBlocking { [slot] in
-            try slot.context.locked { current in
-                if let live = current, !live.isBroken {
-                    return try body(live)
-                }
-                current = nil
-                let fresh = try HiredisContext(configuration: configuration)
-                current = fresh
-                return try body(fresh)
-            }
-        }
+    /// Sends `commands` in one round trip; see ``RedisConnectionPool/pipeline(_:)``.
+    public func pipeline(_ commands: [[[UInt8]]]) async throws -> [RedisValue] {
+        try await pool.pipeline(commands)
     }
 
     /// Sends `PING` and returns the round-trip time.
     public func ping() async throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let reply = try await send("PING")
-        guard reply.string == "PONG" else {
-            throw WhaleError(.malformedData, "Redis answered PING with \(reply)")
-        }
-        return start.duration(to: clock.now)
+        try await pool.ping()
+    }
+
+    /// Closes the socket; later commands throw `.unavailable`.
+    public func close() async {
+        await pool.close()
     }
 }
 
-/// Holds the connection's hiredis context (a class, so closures can share it).
-private final class ContextSlot: Sendable {
-    let context = Mutex<HiredisContext?>(nil)
+extension RedisConnectionPool {
+    /// A pool of one connection with the default backoff, for
+    /// ``RedisConnection`` and ``RedisHealthCheck``.
+    convenience init(single configuration: RedisConfiguration, name: String) {
+        self.init(validated: RedisConnectionPoolConfiguration(connections: 1), configuration: configuration, name: name)
+    }
 }

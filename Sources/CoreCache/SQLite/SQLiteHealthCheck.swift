@@ -7,7 +7,9 @@ import Dispatch
 /// `path` and reads it back, so a full disk, a read-only mount or a lost
 /// directory fails the check.
 public struct SQLiteHealthCheck: HealthCheck {
+    /// The check's name in health reports.
     public let name: String
+    /// Readiness or liveness.
     public let kind: HealthCheckKind
     /// The database file it writes to.
     public let path: String
@@ -22,6 +24,8 @@ public struct SQLiteHealthCheck: HealthCheck {
         self.kind = kind
     }
 
+    /// Writes and reads back the row on a global dispatch queue (off the
+    /// cooperative pool); unhealthy with the error when either fails.
     public func check() async -> HealthStatus {
         let path = self.path
         do {

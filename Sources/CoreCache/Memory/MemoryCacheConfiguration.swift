@@ -1,0 +1,59 @@
+/// The bounds, weights, expiry and removal listener of a ``MemoryCache``.
+///
+/// Bound a cache by entries (``maximumEntries``), by weight (``maximumWeight``
+/// with a ``weigher``, usually the value's size in bytes), by both, or not at
+/// all. With a weight bound the policy's queues are sized in weight and the
+/// entry bound, if any, is a second limit.
+///
+/// ```swift
+/// let configuration = MemoryCacheConfiguration<String, [UInt8]>(
+///     maximumWeight: 64 << 20,
+///     weigher: { key, value in key.utf8.count + value.count },
+///     defaultTTL: .seconds(300)
+/// )
+/// ```
+public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    /// The most entries the cache holds. Must be positive. Default: `nil` (no entry bound).
+    public var maximumEntries: Int?
+    /// The most total weight (the sum of ``weigher``'s results, usually bytes)
+    /// the cache holds. Must be positive. Default: `nil` (no weight bound).
+    public var maximumWeight: Int?
+    /// An entry's weight: called once per ``MemoryCache/set(_:_:ttl:)``, outside
+    /// any lock; must not be negative. Default: 1 for every entry.
+    public var weigher: @Sendable (Key, Value) -> Int
+    /// How long an entry lives when ``MemoryCache/set(_:_:ttl:)`` names no TTL.
+    /// Must be positive. Default: `nil` (entries never expire).
+    public var defaultTTL: Duration?
+    /// Called once for every entry that leaves the cache, with the cause:
+    /// `.expired`, `.evicted` (size), `.replaced` or `.explicit`. Runs on the
+    /// thread whose call removed the entry, after the cache's locks are
+    /// released, so it may call the cache. Default: `nil`.
+    public var removalListener: (@Sendable (MemoryCacheRemoval<Key, Value>) -> Void)?
+    /// The value of the `cache` dimension on the cache's metrics. Must not be
+    /// empty. Default: `"l1"`.
+    public var name: String
+
+    /// Creates a configuration.
+    /// - Parameters:
+    ///   - maximumEntries: the entry bound. Default: none.
+    ///   - maximumWeight: the weight bound. Default: none.
+    ///   - weigher: an entry's weight. Default: 1.
+    ///   - defaultTTL: the lifetime of entries set without a TTL. Default: none.
+    ///   - removalListener: called for each removal. Default: none.
+    ///   - name: the metrics' `cache` dimension. Default: `"l1"`.
+    public init(
+        maximumEntries: Int? = nil,
+        maximumWeight: Int? = nil,
+        weigher: @escaping @Sendable (Key, Value) -> Int = { _, _ in 1 },
+        defaultTTL: Duration? = nil,
+        removalListener: (@Sendable (MemoryCacheRemoval<Key, Value>) -> Void)? = nil,
+        name: String = "l1"
+    ) {
+        self.maximumEntries = maximumEntries
+        self.maximumWeight = maximumWeight
+        self.weigher = weigher
+        self.defaultTTL = defaultTTL
+        self.removalListener = removalListener
+        self.name = name
+    }
+}
