@@ -58,7 +58,8 @@ struct MemoryCacheStressTally: Sendable {
                             _ = cache.get(key)
                             tally.gets += 1
                         case 70..<90:
-                            let ttl: Duration? = random % 3 == 0 ? .milliseconds(Int64(random % 5_000)) + .milliseconds(1) : nil
+                            let ttl: Duration? =
+                                random % 3 == 0 ? .milliseconds(Int64(random % 5_000)) + .milliseconds(1) : nil
                             do {
                                 try cache.set(key, Int(random % 1_000), ttl: ttl)
                                 tally.sets += 1

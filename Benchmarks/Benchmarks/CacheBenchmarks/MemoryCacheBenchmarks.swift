@@ -134,12 +134,15 @@ func memoryCacheBenchmarks() {
             blackHole(cache.get(-1 - (index & mask)))
         }
     }
-    Benchmark("L1 set, replacing a value", configuration: .init(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 10_000
-    )) { benchmark in
+    Benchmark(
+        "L1 set, replacing a value",
+        configuration: .init(
+            metrics: [.wallClock, .mallocCountTotal, .throughput],
+            scalingFactor: .kilo,
+            maxDuration: .seconds(2),
+            maxIterations: 10_000
+        )
+    ) { benchmark in
         for index in benchmark.scaledIterations {
             let key = keys[index & mask]
             try cache.set(key, key)

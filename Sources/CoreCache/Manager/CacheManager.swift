@@ -119,6 +119,7 @@ public final class CacheManager: StaleValueSource, Sendable {
     /// An L1 hit is synchronous work: one lookup, one clock read, one cast.
     /// - Throws: `WhaleError(.invalidInput)` for an invalid key; a tier's error
     ///   only with ``CacheManagerConfiguration/throwOnTierFailure``.
+    nonisolated(nonsending)
     public func get<Value: Codable & Sendable>(_ key: String, as type: Value.Type = Value.self) async throws -> Value? {
         if let entry = l1?.get(key), entry.freshUntil > clock.now, let value = entry.value as? Value {
             counters.l1Hits.increment()
@@ -132,6 +133,7 @@ public final class CacheManager: StaleValueSource, Sendable {
     /// entry) and returns it. When the loader fails and a stale value is
     /// within its fail-safe window, the stale value is returned instead.
     /// - Throws: the loader's error when there is no stale value to serve.
+    nonisolated(nonsending)
     public func get<Value: Codable & Sendable>(
         _ key: String,
         as type: Value.Type = Value.self,

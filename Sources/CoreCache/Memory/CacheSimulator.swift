@@ -1,5 +1,5 @@
-import CoreProtocols
 internal import CWhaleZstd
+import CoreProtocols
 
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +36,9 @@ public enum CacheSimulator {
     ///     that holds nothing (every request misses).
     ///   - policy: the eviction policy.
     /// - Returns: requests, hits and hit ratio.
-    public static func run(keys: some Sequence<UInt64>, capacity: Int, policy: CacheSimulationPolicy) -> CacheSimulationResult {
+    public static func run(keys: some Sequence<UInt64>, capacity: Int, policy: CacheSimulationPolicy)
+        -> CacheSimulationResult
+    {
         guard capacity > 0 else {
             var requests = 0
             for _ in keys { requests += 1 }
@@ -196,7 +198,9 @@ enum TraceFile {
         return bytes
     }
 
-    private static func readChunk(_ file: UnsafeMutablePointer<FILE>, into chunk: inout [UInt8], path: String) throws -> Int {
+    private static func readChunk(_ file: UnsafeMutablePointer<FILE>, into chunk: inout [UInt8], path: String) throws
+        -> Int
+    {
         let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
         if count < chunk.count && ferror(file) != 0 {
             throw WhaleError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")

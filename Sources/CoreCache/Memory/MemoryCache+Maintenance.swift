@@ -81,7 +81,8 @@ extension MemoryCache {
             let hash = Int(truncatingIfNeeded: victim.hash)
             let shard = shards.shard(for: hash)
             let value = shard.pointee.table.locked { table -> Value? in
-                guard let index = table.index(of: key, hash: hash), table.slot(at: index)?.node == victim.reference else {
+                guard let index = table.index(of: key, hash: hash), table.slot(at: index)?.node == victim.reference
+                else {
                     return nil
                 }
                 return table.remove(at: index)?.slot.value
@@ -95,7 +96,8 @@ extension MemoryCache {
             }
             if listening {
                 removals.records.append(
-                    MemoryCacheRemoval(key: key, value: value, cause: victim.cause, frequency: min(15, victim.frequency))
+                    MemoryCacheRemoval(
+                        key: key, value: value, cause: victim.cause, frequency: min(15, victim.frequency))
                 )
             }
         }
@@ -172,15 +174,21 @@ extension MemoryCache {
                             continue
                         }
                         weight += state.core.nodes[Int(index)].weight
-                        if Int(index) >= keys.count || keys[Int(index)] != key { problems.append("\(key): its node names another key") }
+                        if Int(index) >= keys.count || keys[Int(index)] != key {
+                            problems.append("\(key): its node names another key")
+                        }
                         if state.core.nodes[Int(index)].expiresAt != slot.expiresAt {
                             problems.append("\(key): the node's deadline differs from the slot's")
                         }
                     }
                 }
             }
-            if entries != state.core.count { problems.append("shards hold \(entries) entries, the policy \(state.core.count)") }
-            if weight != state.core.weightedSize { problems.append("shards weigh \(weight), the policy \(state.core.weightedSize)") }
+            if entries != state.core.count {
+                problems.append("shards hold \(entries) entries, the policy \(state.core.count)")
+            }
+            if weight != state.core.weightedSize {
+                problems.append("shards weigh \(weight), the policy \(state.core.weightedSize)")
+            }
             if count != state.core.count { problems.append("count mirror \(count), policy \(state.core.count)") }
             return problems
         }

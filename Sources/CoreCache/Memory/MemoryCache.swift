@@ -28,14 +28,17 @@ import Darwin
 /// ```
 ///
 /// Concurrency follows Caffeine too. The entries live in a lock-striped hash
-/// table (shards by key hash), so ``get(_:)`` takes one shard's lock for the
-/// lookup and records the access in a striped, lossy read buffer without
-/// waiting; the policy (sketch, queues, timer wheel) sits behind one lock that
-/// writers take, and whoever takes it (a writer, ``cleanUp()``, or a reader
-/// whose buffer stripe is full and who gets it with `tryLock`) drains the read
-/// buffer first. A reader never blocks on the policy; under heavy contention
-/// some accesses are dropped from the frequency statistics, never from the
-/// results. A hit allocates nothing.
+/// table (shards by key hash, each an open-addressing table keyed by the hash
+/// already computed, so a lookup hashes the key once), so ``get(_:)`` takes
+/// one shard's lock for the lookup and records the access in a striped, lossy
+/// read buffer without waiting; the policy (sketch, queues, timer wheel) sits
+/// behind one lock that writers take, and whoever takes it (a writer,
+/// ``cleanUp()``, or a reader whose buffer stripe is full and who gets it with
+/// `tryLock`) drains the read buffer. A reader never blocks on the policy, and
+/// spends at most a quarter of its time on it: under a burst of reads, or when
+/// the policy lock is taken, accesses are dropped from the policy's statistics
+/// (never from the results), as in Caffeine when its maintenance falls behind.
+/// A hit allocates nothing and retains no cache-internal object.
 ///
 /// Maintenance (applying buffered reads, sweeping expired entries, evicting,
 /// following a pressure signal, climbing) runs on writes, when a read-buffer
@@ -133,10 +136,11 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     /// The value for `key`, or `nil` when it is absent or expired (the spec's
     /// `fast_get`). Records the access for the eviction policy.
     ///
-    /// Takes one shard's lock for the lookup, reads the clock only when the
-    /// entry has a TTL, records the hit in the read buffer without waiting,
-    /// and allocates nothing. When the thread's read-buffer stripe is full it
-    /// drains the buffer, if it gets the policy lock at once.
+    /// Hashes the key once, takes one shard's lock for the lookup, reads the
+    /// clock only when the entry has a TTL, records the hit in the read buffer
+    /// without waiting, and allocates nothing. When the thread's read-buffer
+    /// stripe is full it drains that stripe, if its time budget allows and it
+    /// gets the policy lock at once.
     @inlinable
     public func get(_ key: Key) -> Value? {
         let hash = key.hashValue
@@ -260,7 +264,8 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
                 guard let index = table.index(of: key, hash: hash), let previous = table.slot(at: index) else {
                     return nil
                 }
-                table.replaceSlot(at: index, with: MemoryCacheSlot(value: value, node: previous.node, expiresAt: expiresAt))
+                table.replaceSlot(
+                    at: index, with: MemoryCacheSlot(value: value, node: previous.node, expiresAt: expiresAt))
                 return previous
             }
             let nodeHash = UInt64(bitPattern: Int64(hash))
@@ -286,7 +291,8 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
                 let reference = state.core.add(hash: nodeHash, weight: weight, expiresAt: expiresAt)
                 assign(key, to: reference)
                 shard.pointee.table.locked { table in
-                    table.insert(key, hash: hash, slot: MemoryCacheSlot(value: value, node: reference, expiresAt: expiresAt))
+                    table.insert(
+                        key, hash: hash, slot: MemoryCacheSlot(value: value, node: reference, expiresAt: expiresAt))
                 }
             }
             maintain(&state, now: now, &removals)
@@ -342,7 +348,8 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             if entries.isEmpty { continue }
             let now = entries.contains { $0.slot.expiresAt != .max } ? clock.now.nanosecondsSinceEpoch : .min
             let doomed = entries.filter { entry in
-                (entry.slot.expiresAt == .max || now < entry.slot.expiresAt) && shouldRemove(entry.key, entry.slot.value)
+                (entry.slot.expiresAt == .max || now < entry.slot.expiresAt)
+                    && shouldRemove(entry.key, entry.slot.value)
             }
             if doomed.isEmpty { continue }
             let removals = policy.locked { state -> Removals in

@@ -308,12 +308,16 @@ struct WTinyLFUPolicy: Sendable {
         var problems: [String] = []
         var total = 0
         var weight = 0
-        for (head, queue) in [(Self.windowHead, Queue.window), (Self.probationHead, .probation), (Self.protectedHead, .protected)] {
+        for (head, queue) in [
+            (Self.windowHead, Queue.window), (Self.probationHead, .probation), (Self.protectedHead, .protected),
+        ] {
             var size = 0
             var index = nodes[Int(head)].next
             var steps = 0
             while index != head && steps <= nodes.count {
-                if nodes[Int(index)].queue != queue { problems.append("node \(index) in the \(queue) queue is tagged \(nodes[Int(index)].queue)") }
+                if nodes[Int(index)].queue != queue {
+                    problems.append("node \(index) in the \(queue) queue is tagged \(nodes[Int(index)].queue)")
+                }
                 if nodes[Int(nodes[Int(index)].next)].prev != index { problems.append("node \(index): broken links") }
                 size += policyWeight(index)
                 weight += nodes[Int(index)].weight
@@ -321,8 +325,12 @@ struct WTinyLFUPolicy: Sendable {
                 steps += 1
                 index = nodes[Int(index)].next
             }
-            if queue == .window && size != windowSize { problems.append("window size \(windowSize), queue holds \(size)") }
-            if queue == .protected && size != protectedSize { problems.append("protected size \(protectedSize), queue holds \(size)") }
+            if queue == .window && size != windowSize {
+                problems.append("window size \(windowSize), queue holds \(size)")
+            }
+            if queue == .protected && size != protectedSize {
+                problems.append("protected size \(protectedSize), queue holds \(size)")
+            }
         }
         if total != count { problems.append("count \(count), queues hold \(total)") }
         if weight != weightedSize { problems.append("weighted size \(weightedSize), queues hold \(weight)") }
@@ -446,7 +454,7 @@ struct WTinyLFUPolicy: Sendable {
 
     private mutating func onAccess(_ index: Int32) {
         if kind == .adaptive {
-            sketch.increment(nodes[Int(index)].hash, admitted: true)
+            sketch.increment(nodes[Int(index)].hash)
         }
         switch nodes[Int(index)].queue {
         case .window:
