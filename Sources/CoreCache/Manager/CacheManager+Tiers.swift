@@ -143,19 +143,9 @@ extension CacheManager {
         return try codec.decode(type, from: payload)
     }
 
-    func makeEnvelope<Value: Encodable>(_ value: Value?, storedAt: WhaleInstant, ttl: Duration) throws -> CacheEnvelope {
-        var payload: [UInt8] = []
-        var transformerName: String?
-        if let value {
-            payload = try CacheEnvelope.payload(of: value, codec: codec)
-            if let transformer {
-                payload = try transformer.transform(payload)
-                transformerName = transformer.identifier
-            }
-        }
-        return CacheEnvelope(
-            storedAt: storedAt, freshUntil: storedAt.advanced(by: ttl), isNegative: value == nil,
-            transformer: transformerName, payload: payload
+    func makeEnvelope<Value: Encodable & Sendable>(_ value: Value?, storedAt: WhaleInstant, ttl: Duration) throws -> CacheEnvelope {
+        try CacheEnvelope.encoding(
+            value, storedAt: storedAt, freshUntil: storedAt.advanced(by: ttl), codec: codec, transformer: transformer
         )
     }
 
@@ -229,10 +219,28 @@ extension CacheManager {
 }
 
 extension CacheEnvelope {
-    /// `value` encoded; a ``CacheManagerRawValue`` is its bytes as they are.
-    static func payload<Value: Encodable>(of value: Value, codec: any CacheCodec) throws -> [UInt8] {
-        if let raw = value as? CacheManagerRawValue { return raw.bytes }
-        return try codec.encode(value)
+    /// The envelope for `value` (`nil`: a negative entry), encoded with
+    /// `codec` and transformed; a ``CacheManagerRawValue`` is stored as its bytes.
+    static func encoding(
+        _ value: (any Encodable & Sendable)?,
+        storedAt: WhaleInstant,
+        freshUntil: WhaleInstant,
+        codec: any CacheCodec,
+        transformer: (any CacheValueTransformer)?
+    ) throws -> CacheEnvelope {
+        var payload: [UInt8] = []
+        var transformerName: String?
+        if let value {
+            payload = try (value as? CacheManagerRawValue)?.bytes ?? codec.encode(value)
+            if let transformer {
+                payload = try transformer.transform(payload)
+                transformerName = transformer.identifier
+            }
+        }
+        return CacheEnvelope(
+            storedAt: storedAt, freshUntil: freshUntil, isNegative: value == nil,
+            transformer: transformerName, payload: payload
+        )
     }
 }
 
@@ -260,18 +268,8 @@ struct CacheDemoter: Sendable {
     func writeDown(key: String, entry: CacheManagerL1Entry, throwing: Bool) async throws {
         let now = clock.now
         guard entry.freshUntil > now else { return }
-        var payload: [UInt8] = []
-        var transformerName: String?
-        if let value = entry.value {
-            payload = try CacheEnvelope.payload(of: value, codec: codec)
-            if let transformer {
-                payload = try transformer.transform(payload)
-                transformerName = transformer.identifier
-            }
-        }
-        let bytes = CacheEnvelope(
-            storedAt: entry.storedAt, freshUntil: entry.freshUntil, isNegative: entry.isNegative,
-            transformer: transformerName, payload: payload
+        let bytes = try CacheEnvelope.encoding(
+            entry.value, storedAt: entry.storedAt, freshUntil: entry.freshUntil, codec: codec, transformer: transformer
         ).encoded()
         let store = bytes.count <= policy.l2MaxEntryBytes && entry.criticality != .bulk ? (l2 ?? l3) : (l3 ?? l2)
         guard let store else { return }

@@ -400,7 +400,7 @@ public final class CacheManager: StaleValueSource, Sendable {
     public func staleValue(forKey key: String) async -> StaleValue? {
         guard (try? configuration.keyRules.check(key: key)) != nil else { return nil }
         if let entry = l1?.get(key), !entry.isNegative, let value = entry.value,
-            let bytes = try? codec.encode(value)
+            let bytes = try? (value as? CacheManagerRawValue)?.bytes ?? codec.encode(value)
         {
             return StaleValue(bytes: bytes, storedAt: entry.storedAt)
         }
