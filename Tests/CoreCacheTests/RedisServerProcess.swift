@@ -17,7 +17,7 @@ import Darwin
 /// `WHALE_REDIS_SERVER` to its path when it is not on `PATH`.
 final class RedisServerProcess {
     /// The port it listens on, the same across restarts.
-    let port: Int
+    private(set) var port: Int
     /// Extra `redis-server` arguments, e.g. `["--requirepass", "secret"]`.
     let extraArguments: [String]
     private let executable: URL
@@ -29,8 +29,18 @@ final class RedisServerProcess {
         executable = try Self.findExecutable()
         port = try Self.freePort()
         self.extraArguments = extraArguments
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("whale-redis-\(port)-\(UUID().uuidString).log")
-        try await start()
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("whale-redis-\(UUID().uuidString).log")
+        // A free port can be taken by another test's server between the probe
+        // and the bind: try a fresh one before giving up.
+        for attempt in 1...3 {
+            do {
+                try await start()
+                return
+            } catch where attempt < 3 {
+                kill()
+                port = try Self.freePort()
+            }
+        }
     }
 
     deinit {
@@ -69,7 +79,7 @@ final class RedisServerProcess {
         try process.run()
         self.process = process
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(10)
+        let deadline = clock.now + .seconds(30)
         while clock.now < deadline {
             guard process.isRunning else { break }
             if Self.accepts(port: port) { return }

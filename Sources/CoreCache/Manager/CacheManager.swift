@@ -236,6 +236,9 @@ public final class CacheManager: StaleValueSource, Sendable {
         loader: @escaping @Sendable () async throws -> Value?
     ) async throws -> Value? {
         let (result, _) = try await flights.run(key: key) { [self] in
+            // A caller that missed just before another load finished and
+            // stored its value must not load again: look once more.
+            if let cached = await freshEntry(key, as: Value.self) { return cached }
             counters.loads.increment()
             let value: Value?
             do {
@@ -252,6 +255,23 @@ public final class CacheManager: StaleValueSource, Sendable {
             return value
         }
         return result as? Value
+    }
+
+    /// The fresh entry under `key` in any tier, without promotion or
+    /// counting: `.some(value)`, `.some(nil)` for a negative entry, or `nil`
+    /// when no tier has a fresh one.
+    private func freshEntry<Value: Codable & Sendable>(_ key: String, as type: Value.Type) async -> Value?? {
+        let now = clock.now
+        if let entry = l1?.get(key), entry.freshUntil > now {
+            if entry.isNegative { return .some(nil) }
+            if let value = entry.value as? Value { return .some(value) }
+        }
+        for (tier, store) in lowerTiers {
+            guard let envelope = await read(key, from: store, tier: tier), envelope.freshUntil > now else { continue }
+            if envelope.isNegative { return .some(nil) }
+            if let value = try? decodeValue(envelope, as: type) { return .some(value) }
+        }
+        return nil
     }
 
     // MARK: - smart_set
