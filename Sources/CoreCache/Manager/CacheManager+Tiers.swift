@@ -1,10 +1,11 @@
-import CoreMetrics
+public import CoreMetrics
 import CoreProtocols
 import Logging
 
 /// The manager's metrics (`whale_cache_*`).
+@usableFromInline
 struct CacheManagerCounters: Sendable {
-    let l1Hits: Counter
+    @usableFromInline let l1Hits: Counter
     let l2Hits: Counter
     let l3Hits: Counter
     let misses: Counter

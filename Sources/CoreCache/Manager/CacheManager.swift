@@ -50,10 +50,10 @@ public final class CacheManager: StaleValueSource, Sendable {
     let codec: any CacheCodec
     let transformer: (any CacheValueTransformer)?
     let loaderPolicy: (any ResiliencePolicy)?
-    let clock: any WhaleClock
+    @usableFromInline let clock: any WhaleClock
     let logger: Logger
     let flights = SingleFlight()
-    let counters: CacheManagerCounters
+    @usableFromInline let counters: CacheManagerCounters
 
     /// Creates a manager.
     /// - Parameters:
@@ -119,6 +119,7 @@ public final class CacheManager: StaleValueSource, Sendable {
     /// An L1 hit is synchronous work: one lookup, one clock read, one cast.
     /// - Throws: `WhaleError(.invalidInput)` for an invalid key; a tier's error
     ///   only with ``CacheManagerConfiguration/throwOnTierFailure``.
+    @inlinable
     nonisolated(nonsending)
     public func get<Value: Codable & Sendable>(_ key: String, as type: Value.Type = Value.self) async throws -> Value? {
         if let entry = l1?.get(key), entry.freshUntil > clock.now, let value = entry.value as? Value {
@@ -160,7 +161,8 @@ public final class CacheManager: StaleValueSource, Sendable {
         var freshUntil: WhaleInstant
     }
 
-    private func lookUp<Value: Codable & Sendable>(
+    @usableFromInline
+    func lookUp<Value: Codable & Sendable>(
         _ key: String,
         as type: Value.Type,
         options: CacheEntryOptions,
