@@ -17,10 +17,9 @@ enum CacheTraces {
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    static var haveOLTP: Bool { FileManager.default.fileExists(atPath: path("OLTP.lis.zst")) }
-
-    /// OLTP's 914 145 requests, read once for all tests.
-    static let oltpKeys: [UInt64]? = try? CacheSimulator.readTrace(path: path("OLTP.lis.zst"))
+    /// OLTP's 914 145 requests, read once for all tests. A missing trace is
+    /// a failure (with the reader's `.io` error naming the path), never a skip.
+    static let oltpKeys = Result { try CacheSimulator.readTrace(path: path("OLTP.lis.zst")) }
 }
 
 @Suite(.timeLimit(.minutes(2))) struct CacheSimulatorTests {
@@ -59,8 +58,8 @@ enum CacheTraces {
         #expect(missing?.code == .io)
     }
 
-    @Test(.enabled(if: CacheTraces.haveOLTP)) func readsZstdAndRejectsTruncatedStreams() throws {
-        let keys = try CacheSimulator.readTrace(path: CacheTraces.path("OLTP.lis.zst"))
+    @Test func readsZstdAndRejectsTruncatedStreams() throws {
+        let keys = try CacheTraces.oltpKeys.get()
         #expect(keys.count == 914_145)
         #expect(Array(keys.prefix(3)) == [1, 2, 3])
         let compressed = try Data(contentsOf: URL(fileURLWithPath: CacheTraces.path("OLTP.lis.zst")))
@@ -105,9 +104,9 @@ enum CacheTraces {
     /// check on the trace reader). Deterministic: the simulator hashes the keys
     /// itself and seeds its own random numbers. The capacities run in
     /// parallel (about 2 s each in a debug build).
-    @Test(.enabled(if: CacheTraces.haveOLTP), arguments: [(250, 0.247), (1_000, 0.400), (2_000, 0.461)])
+    @Test(arguments: [(250, 0.247), (1_000, 0.400), (2_000, 0.461)])
     func oltpHitRatio(capacity: Int, minimum: Double) throws {
-        let keys = try #require(CacheTraces.oltpKeys)
+        let keys = try CacheTraces.oltpKeys.get()
         let tiny = CacheSimulator.run(keys: keys, capacity: capacity, policy: .wTinyLFU)
         #expect(tiny.requests == 914_145)
         #expect(tiny.hitRatio >= minimum, "w-tinylfu at \(capacity): \(tiny.hitRatio)")
