@@ -54,6 +54,8 @@ public final class CacheManager: StaleValueSource, Sendable {
     let logger: Logger
     let flights = SingleFlight()
     @usableFromInline let counters: CacheManagerCounters
+    /// Writes L1 entries down to L2/L3: for ``demote(_:)`` and L1's evictions.
+    let demoter: CacheDemoter
 
     /// Creates a manager.
     /// - Parameters:
@@ -91,11 +93,12 @@ public final class CacheManager: StaleValueSource, Sendable {
         self.logger = logger
         let counters = CacheManagerCounters(factory: metricsFactory)
         self.counters = counters
+        let demoter = CacheDemoter(
+            l2: l2, l3: l3, codec: codec, transformer: transformer, policy: configuration.tierPolicy,
+            minimumFrequency: configuration.demotionMinFrequency, clock: clock, logger: logger, counters: counters
+        )
+        self.demoter = demoter
         if configuration.l1Enabled {
-            let demoter = CacheDemoter(
-                l2: l2, l3: l3, codec: codec, transformer: transformer, policy: configuration.tierPolicy,
-                minimumFrequency: configuration.demotionMinFrequency, clock: clock, logger: logger, counters: counters
-            )
             self.l1 = try MemoryCache(
                 configuration: MemoryCacheConfiguration(
                     maximumEntries: configuration.l1MaxEntries,
@@ -367,10 +370,7 @@ public final class CacheManager: StaleValueSource, Sendable {
         try configuration.keyRules.check(key: key)
         guard let l1, let entry = l1.remove(key) else { return false }
         if !entry.inLowerTier {
-            try await CacheDemoter(
-                l2: l2, l3: l3, codec: codec, transformer: transformer, policy: configuration.tierPolicy,
-                minimumFrequency: 0, clock: clock, logger: logger, counters: counters
-            ).writeDown(key: key, entry: entry, throwing: configuration.throwOnTierFailure)
+            try await demoter.writeDown(key: key, entry: entry, throwing: configuration.throwOnTierFailure)
         }
         return true
     }

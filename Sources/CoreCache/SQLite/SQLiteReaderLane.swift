@@ -120,6 +120,11 @@ final class SQLiteReaderLane: TaskExecutor, Sendable {
             connection?.close()
             connection = nil
         }
+        markStoppingAndWake()
+    }
+
+    /// Tells the lane's thread to end once its queue is empty, waking it if it sleeps.
+    private func markStoppingAndWake() {
         let wake = state.locked { state -> Bool in
             state.stopping = true
             let wasSleeping = state.sleeping
@@ -138,13 +143,7 @@ final class SQLiteReaderLane: TaskExecutor, Sendable {
                     connection = nil
                 }
             })
-        let wake = state.locked { state -> Bool in
-            state.stopping = true
-            let wasSleeping = state.sleeping
-            state.sleeping = false
-            return wasSleeping
-        }
-        if wake { wakeup.signal() }
+        markStoppingAndWake()
     }
 
     // MARK: TaskExecutor
