@@ -12,15 +12,16 @@ let swiftSettings: [SwiftSetting] = [
 
 /// The library modules. None of them may depend on another one: they meet only
 /// through `CoreProtocols` (ARCHITECTURE.md; `scripts/check-module-deps` enforces it).
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let modules: [(name: String, dependencies: [Target.Dependency])] = [
-    ("CoreCache", ["CWhaleRedis", "CWhaleSQLite", "CWhaleZstd"]),
+    ("CoreCache", ["CWhaleRedis", "CWhaleSQLite", "CWhaleZstd", lifecycle]),
     ("CoreResources", []),
     ("CoreResilience", []),
     ("CoreMonitoring", []),
     ("CoreLogging", []),
     ("CoreSecurity", ["CWhaleOpenSSL", "CWhaleSQLite"]),
     ("CoreUtils", []),
-    ("Messaging", ["CWhaleKafka"]),
+    ("Messaging", ["CWhaleKafka", lifecycle]),
 ]
 
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
@@ -90,6 +91,7 @@ for module in modules {
                 .byName(name: module.name), "CoreProtocols", "CoreTestKit",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ] + (module.name == "Messaging" ? ["CWhaleTestThreads"] : [])
+                + (["CoreCache", "Messaging"].contains(module.name) ? [lifecycle] : [])
         )
     )
 }

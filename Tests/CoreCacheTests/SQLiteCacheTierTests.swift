@@ -431,9 +431,14 @@ import Testing
 
     // MARK: Concurrency
 
-    @Test func manyTasksReadAndWriteConcurrently() async throws {
+    /// Reads in place on the caller's thread (the default), always on a
+    /// reader thread, and in place on one connection that 16 tasks share, so
+    /// that most reads find it busy and queue on its thread instead.
+    @Test(arguments: [(readers: 4, inline: true), (readers: 4, inline: false), (readers: 1, inline: true)])
+    func manyTasksReadAndWriteConcurrently(readers: Int, inline: Bool) async throws {
         let l3 = try await fixture.open(fixture.configuration {
-            $0.readerCount = 4
+            $0.readerCount = readers
+            $0.inlineReads = inline
             $0.writeBehind.flushSize = 64
         })
         try await withThrowingTaskGroup(of: Void.self) { group in

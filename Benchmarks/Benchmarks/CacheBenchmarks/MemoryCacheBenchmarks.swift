@@ -107,6 +107,23 @@ func memoryCacheBenchmarks() {
         }
     }
 
+    // The ceiling: a read-only Dictionary shared without any lock, one
+    // thread and two. Reads that write no shared memory scale this far here.
+    let frozen = Dictionary(uniqueKeysWithValues: keys.map { ($0, $0) })
+    Benchmark("Dictionary lookup, no lock (control)", configuration: configuration) { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(frozen[keys[index & mask]])
+        }
+    }
+    Benchmark("Dictionary lookup, no lock, 2 threads (control)", configuration: configuration) { benchmark in
+        let count = benchmark.scaledIterations.count
+        l1OnThreads(2) { thread, threads in
+            for index in stride(from: thread, to: count, by: threads) {
+                blackHole(frozen[keys[index & mask]])
+            }
+        }
+    }
+
     // The same with String keys ("user:…", 9–13 bytes), as the cache manager uses.
     Benchmark("Mutex<Dictionary> lookup, String keys (baseline)", configuration: configuration) { benchmark in
         for index in benchmark.scaledIterations {

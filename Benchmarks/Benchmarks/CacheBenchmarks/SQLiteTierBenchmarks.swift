@@ -9,13 +9,16 @@ import Foundation
 // inserts (1 000 100-byte values per transaction) and point reads of
 // 100-byte values among 100 000 keys.
 //
-// The reads come three ways, since where the caller runs decides the cost:
-// - "L3 point read": one task on the cooperative pool, one read at a time;
+// The reads come four ways, since where the caller runs decides the cost:
+// - "L3 point read": one task on the cooperative pool, one read at a time,
+//   the default configuration: the read runs in place on a free reader
+//   connection (`inlineReads`);
+// - "L3 point read, via reader thread": the same with `inlineReads = false`:
 //   each read hops to a reader thread and back (two thread wake-ups), which
 //   the C loop, reading on its own thread, never pays;
-// - "L3 point read (reader executor)": the same loop inside
-//   `withReaderExecutor`, so it runs on a reader thread and reads in place;
-// - "L3 point read, 8 tasks": eight tasks at once, the hops overlapping.
+// - "L3 point read (reader executor)": the loop inside `withReaderExecutor`,
+//   so it runs on a reader thread and reads in place;
+// - "L3 point read, 8 tasks": eight tasks at once.
 
 private let valueBytes = [UInt8](repeating: 0xAB, count: 100)
 private let batchSize = 1_000
@@ -89,9 +92,11 @@ private final class L3Tier {
     let tier: SQLiteCacheTier
     var nextBatch = 0
 
-    init(_ name: String) async throws {
+    init(_ name: String, inlineReads: Bool = true) async throws {
         files = try BenchmarkFiles(name)
-        tier = try await SQLiteCacheTier(configuration: files.configuration)
+        var configuration = files.configuration
+        configuration.inlineReads = inlineReads
+        tier = try await SQLiteCacheTier(configuration: configuration)
     }
 
     deinit {
@@ -169,6 +174,16 @@ func sqliteTierBenchmarks() {
     } setup: {
         try await populatedTier("read-l3")
     }
+    Benchmark("L3 point read, via reader thread", configuration: reads) { (benchmark, l3: L3Tier) async throws in
+        for iteration in benchmark.scaledIterations {
+            guard let value = try await l3.tier.get("\(keyPrefix)\(readIndex(iteration))") else {
+                throw WhaleError(.notFound, "L3 read missed")
+            }
+            blackHole(value)
+        }
+    } setup: {
+        try await populatedTier("read-l3-hop", inlineReads: false)
+    }
     Benchmark("L3 point read (reader executor)", configuration: reads) { (benchmark, l3: L3Tier) async throws in
         try await l3.tier.withReaderExecutor {
             for iteration in benchmark.scaledIterations {
@@ -203,8 +218,8 @@ func sqliteTierBenchmarks() {
 }
 
 /// A tier holding the whole key space, flushed.
-private func populatedTier(_ name: String) async throws -> L3Tier {
-    let l3 = try await L3Tier(name)
+private func populatedTier(_ name: String, inlineReads: Bool = true) async throws -> L3Tier {
+    let l3 = try await L3Tier(name, inlineReads: inlineReads)
     for _ in 0..<(keySpace / batchSize) { try await l3.insertBatch() }
     return l3
 }

@@ -181,7 +181,7 @@ extension CacheManager {
             }
         }
         guard let l1, envelope.encoded().count <= configuration.tierPolicy.l1MaxEntryBytes else { return }
-        let entry = CacheManagerL1Entry(
+        let entry = CacheManagerL1Entry.make(
             value: value, isNegative: envelope.isNegative, storedAt: envelope.storedAt, freshUntil: envelope.freshUntil,
             tags: [], weight: envelope.payload.count, inLowerTier: true, criticality: .normal
         )
@@ -192,7 +192,7 @@ extension CacheManager {
     func throttle<Value: Encodable & Sendable>(_ key: String, stale: Stale<Value>, tags: [String]) {
         guard let l1, configuration.failSafeThrottle > .zero else { return }
         let until = clock.now.advanced(by: configuration.failSafeThrottle)
-        let entry = CacheManagerL1Entry(
+        let entry = CacheManagerL1Entry.make(
             value: stale.value, isNegative: stale.value == nil, storedAt: stale.storedAt, freshUntil: until,
             tags: tags, weight: 64, inLowerTier: true, criticality: .normal
         )

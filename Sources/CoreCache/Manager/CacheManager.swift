@@ -119,13 +119,14 @@ public final class CacheManager: StaleValueSource, Sendable {
     /// The fresh value under `key` from the first tier that has it, promoted
     /// to the tiers above; `nil` on a miss (or a cached "not found").
     ///
-    /// An L1 hit is synchronous work: one lookup, one clock read, one cast.
+    /// An L1 hit is synchronous work: one clock read, one lookup, one type check.
     /// - Throws: `WhaleError(.invalidInput)` for an invalid key; a tier's error
     ///   only with ``CacheManagerConfiguration/throwOnTierFailure``.
     @inlinable
     nonisolated(nonsending)
     public func get<Value: Codable & Sendable>(_ key: String, as type: Value.Type = Value.self) async throws -> Value? {
-        if let entry = l1?.get(key), entry.freshUntil > clock.now, let value = entry.value as? Value {
+        let now = clock.now
+        if let entry = l1?.get(key, now: now), entry.freshUntil > now, let value = entry.value(ifStoredAs: type) {
             counters.l1Hits.increment()
             return value
         }
@@ -144,12 +145,13 @@ public final class CacheManager: StaleValueSource, Sendable {
         options: CacheEntryOptions = CacheEntryOptions(),
         loader: @escaping @Sendable () async throws -> Value?
     ) async throws -> Value? {
-        if let entry = l1?.get(key), entry.freshUntil > clock.now {
+        let now = clock.now
+        if let entry = l1?.get(key, now: now), entry.freshUntil > now {
             if entry.isNegative {
                 counters.l1Hits.increment()
                 return nil
             }
-            if let value = entry.value as? Value {
+            if let value = entry.value(ifStoredAs: type) {
                 counters.l1Hits.increment()
                 return value
             }
@@ -329,7 +331,7 @@ public final class CacheManager: StaleValueSource, Sendable {
         }
         guard let l1 else { return }
         if tiers.contains(.l1) {
-            let entry = CacheManagerL1Entry(
+            let entry = CacheManagerL1Entry.make(
                 value: value, isNegative: value == nil, storedAt: now, freshUntil: envelope.freshUntil,
                 tags: options.tags, weight: bytes.count, inLowerTier: !tiers.isDisjoint(with: [.l2, .l3]),
                 criticality: options.criticality

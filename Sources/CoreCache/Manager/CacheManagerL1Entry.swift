@@ -4,11 +4,17 @@ public import CoreProtocols
 /// never decodes), its freshness, and what demotion and tag invalidation need.
 ///
 /// A class, so an L1 hit hands out one reference instead of copying the
-/// fields (and retaining each of them).
-public final class CacheManagerL1Entry: Sendable {
+/// fields (and retaining each of them). An entry with a value is an instance
+/// of a generic subclass that knows the value's static type, so a typed hit
+/// checks one type identity instead of casting an existential.
+public class CacheManagerL1Entry: @unchecked Sendable {
+    // @unchecked: every stored property is a `let` of a Sendable type, and
+    // the only subclass (CacheManagerTypedL1Entry) adds one more; the class
+    // is not `open`, so no other subclass can exist.
+
     /// The value; `nil` for a negative entry. A ``CacheManagerRawValue`` when
     /// promoted by ``CacheManager/promote(_:)`` and not yet read with a type.
-    public let value: (any Encodable & Sendable)?
+    public var value: (any Encodable & Sendable)? { nil }
     /// Whether this caches a loader's "not found".
     public let isNegative: Bool
     /// When the value was stored.
@@ -24,11 +30,11 @@ public final class CacheManagerL1Entry: Sendable {
     /// Its criticality, for demotion's tier choice.
     public let criticality: CacheCriticality
 
+    @usableFromInline
     init(
-        value: (any Encodable & Sendable)?, isNegative: Bool, storedAt: WhaleInstant, freshUntil: WhaleInstant,
+        isNegative: Bool, storedAt: WhaleInstant, freshUntil: WhaleInstant,
         tags: [String], weight: Int, inLowerTier: Bool, criticality: CacheCriticality
     ) {
-        self.value = value
         self.isNegative = isNegative
         self.storedAt = storedAt
         self.freshUntil = freshUntil
@@ -38,12 +44,56 @@ public final class CacheManagerL1Entry: Sendable {
         self.criticality = criticality
     }
 
+    /// An entry holding `value` (a negative one when `value` is `nil`).
+    static func make<Value: Encodable & Sendable>(
+        value: Value?, isNegative: Bool, storedAt: WhaleInstant, freshUntil: WhaleInstant,
+        tags: [String], weight: Int, inLowerTier: Bool, criticality: CacheCriticality
+    ) -> CacheManagerL1Entry {
+        guard let value else {
+            return CacheManagerL1Entry(
+                isNegative: isNegative, storedAt: storedAt, freshUntil: freshUntil, tags: tags, weight: weight,
+                inLowerTier: inLowerTier, criticality: criticality)
+        }
+        return CacheManagerTypedL1Entry(
+            value, isNegative: isNegative, storedAt: storedAt, freshUntil: freshUntil, tags: tags, weight: weight,
+            inLowerTier: inLowerTier, criticality: criticality)
+    }
+
     /// The same entry holding `value` instead.
-    func replacingValue(with value: (any Encodable & Sendable)?) -> CacheManagerL1Entry {
-        CacheManagerL1Entry(
+    func replacingValue<Value: Encodable & Sendable>(with value: Value?) -> CacheManagerL1Entry {
+        Self.make(
             value: value, isNegative: isNegative, storedAt: storedAt, freshUntil: freshUntil, tags: tags,
             weight: weight, inLowerTier: inLowerTier, criticality: criticality
         )
+    }
+
+    /// The value when it was stored as exactly `Value` (one type-identity
+    /// check, no cast); `nil` otherwise, including for a value of another
+    /// static type that `as?` could still convert.
+    @inlinable @inline(__always)
+    final func value<Value: Encodable & Sendable>(ifStoredAs type: Value.Type) -> Value? {
+        guard ObjectIdentifier(Swift.type(of: self)) == ObjectIdentifier(CacheManagerTypedL1Entry<Value>.self) else {
+            return nil
+        }
+        return unsafeDowncast(self, to: CacheManagerTypedL1Entry<Value>.self).typedValue
+    }
+}
+
+/// An entry whose value was stored with the static type `Value`.
+@usableFromInline
+final class CacheManagerTypedL1Entry<Value: Encodable & Sendable>: CacheManagerL1Entry, @unchecked Sendable {
+    @usableFromInline let typedValue: Value
+
+    override var value: (any Encodable & Sendable)? { typedValue }
+
+    init(
+        _ value: Value, isNegative: Bool, storedAt: WhaleInstant, freshUntil: WhaleInstant,
+        tags: [String], weight: Int, inLowerTier: Bool, criticality: CacheCriticality
+    ) {
+        typedValue = value
+        super.init(
+            isNegative: isNegative, storedAt: storedAt, freshUntil: freshUntil, tags: tags, weight: weight,
+            inLowerTier: inLowerTier, criticality: criticality)
     }
 }
 

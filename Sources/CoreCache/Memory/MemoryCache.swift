@@ -143,13 +143,26 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     /// gets the policy lock at once.
     @inlinable
     public func get(_ key: Key) -> Value? {
+        lookUp(key) { clock.now.nanosecondsSinceEpoch }
+    }
+
+    /// ``get(_:)`` at a time the caller has read from the cache's clock
+    /// already, so a caller that needs the time too reads the clock once.
+    @inlinable
+    public func get(_ key: Key, now: WhaleInstant) -> Value? {
+        lookUp(key) { now.nanosecondsSinceEpoch }
+    }
+
+    /// The lookup behind ``get(_:)``; `now` is asked only for an entry with a TTL.
+    @inlinable @inline(__always)
+    func lookUp(_ key: Key, now: () -> Int64) -> Value? {
         let hash = key.hashValue
         let shard = shards.shard(for: hash)
         guard let slot = shard.pointee.table.locked({ $0.slot(for: key, hash: hash) }) else {
             readBuffer.recordMiss()
             return nil
         }
-        if slot.expiresAt != .max && clock.now.nanosecondsSinceEpoch >= slot.expiresAt {
+        if slot.expiresAt != .max && now() >= slot.expiresAt {
             readBuffer.recordMiss()
             return nil
         }

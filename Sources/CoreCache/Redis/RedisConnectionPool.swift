@@ -1,6 +1,7 @@
 public import CoreMetrics
 import CoreProtocols
 public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// A fixed set of connections to one Redis (or Valkey) server over hiredis,
@@ -41,7 +42,7 @@ import Synchronization
 /// ])
 /// await pool.close()
 /// ```
-public final class RedisConnectionPool: Sendable {
+public final class RedisConnectionPool: Service, Sendable {
     /// The server and its timeouts.
     public var configuration: RedisConfiguration { state.configuration }
     /// The number of connections and the reconnect backoff.
@@ -52,6 +53,8 @@ public final class RedisConnectionPool: Sendable {
     private let state: RedisPoolState
     private let connections: [RedisPoolConnection]
     private let nextConnection = Atomic<UInt>(0)
+    /// Marked when ``close()`` has finished.
+    private let closedSignal = CacheClosedSignal()
 
     /// Creates a pool whose connections open on first use.
     /// - Parameters:
@@ -212,6 +215,17 @@ public final class RedisConnectionPool: Sendable {
         for connection in connections {
             await connection.close()
         }
+        closedSignal.markClosed()
+    }
+
+    /// The pool as a swift-service-lifecycle `Service`: runs until the
+    /// service group shuts down gracefully, the calling task is cancelled or
+    /// ``close()`` is called, then closes the pool, so the services that use
+    /// it (listed after it in the group) have stopped first.
+    public func run() async throws {
+        let closedSignal = self.closedSignal
+        await cancelWhenGracefulShutdown { await closedSignal.wait() }
+        await close()
     }
 
     @inline(__always)

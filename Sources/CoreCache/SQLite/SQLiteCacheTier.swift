@@ -1,6 +1,7 @@
 public import CoreProtocols
 public import Logging
 public import Metrics
+public import ServiceLifecycle
 
 /// L3: the long-TTL, persistent cache tier, on one SQLite file (the spec's
 /// `persistent_get`, `persistent_set`, `cleanup`).
@@ -53,7 +54,7 @@ public import Metrics
 /// try await l3.invalidate(matching: GlobPattern("user:*"))
 /// try await l3.close()
 /// ```
-public final class SQLiteCacheTier: CacheStore, Sendable {
+public final class SQLiteCacheTier: CacheStore, Service, Sendable {
     /// The configuration it runs with.
     public let configuration: SQLiteTierConfiguration
     private let engine: SQLiteTierEngine
@@ -222,12 +223,15 @@ public final class SQLiteCacheTier: CacheStore, Sendable {
         try await engine.close()
     }
 
-    /// Runs until the calling task is cancelled (or ``close()`` is called),
-    /// then closes. The background loops run without it; `run()` ties the
-    /// tier's shutdown to a service's, e.g. in a swift-service-lifecycle
-    /// `Service`: `try await cancelWhenGracefulShutdown { try await l3.run() }`.
+    /// The tier as a swift-service-lifecycle `Service`: runs until the
+    /// service group shuts down gracefully, the calling task is cancelled or
+    /// ``close()`` is called, then closes (flushing every acknowledged
+    /// write). The background loops run without it; `run()` ties the tier's
+    /// shutdown to the application's: `ServiceGroup(services: [l3, …], …)`.
+    /// - Throws: the final flush's failure, as ``close()``.
     public func run() async throws {
-        await engine.waitUntilClosedOrCancelled()
+        let engine = self.engine
+        await cancelWhenGracefulShutdown { await engine.waitUntilClosedOrCancelled() }
         try await close()
     }
 

@@ -88,6 +88,14 @@ final class SQLiteReaderLane: TaskExecutor, Sendable {
         try connection.locked { try body(&$0) }
     }
 
+    /// Runs `body` with the connection on the caller's thread if no one else
+    /// uses it now; `nil` without waiting when it is busy. SQLite allows a
+    /// connection on any thread as long as one thread uses it at a time,
+    /// which the lock ensures.
+    func runIfFree<Result>(_ body: @Sendable (inout SQLiteTierConnection?) throws -> Result) throws -> Result? {
+        try connection.lockedIfAvailable { try body(&$0) }
+    }
+
     /// Runs `body` with the connection on the lane's thread (at once when the
     /// caller is already on it) and returns its result.
     /// - Throws: what `body` throws; `WhaleError(.unavailable)` once the lane

@@ -36,6 +36,16 @@ public struct SQLiteTierConfiguration: Sendable, Hashable {
     /// Default: 4.
     public var readerCount: Int
 
+    /// Whether a read runs on the caller's thread when a reader connection is
+    /// free at that moment, rather than hopping to a reader thread and back.
+    /// A point read served from SQLite's page cache takes a few microseconds;
+    /// the two thread wake-ups of a hop cost more than that. A read that must
+    /// go to the disk then holds the caller's thread, a cooperative one for an
+    /// `async` caller, for as long as the disk takes: set `false` when the
+    /// file lives on slow or network storage. When every connection is busy
+    /// the read queues on a reader thread either way. Default: `true`.
+    public var inlineReads: Bool
+
     /// How often expired entries are removed and the size cap enforced in
     /// the background; `nil` only when ``SQLiteCacheTier/cleanup()`` is called.
     /// Default: 60 s.
@@ -74,6 +84,7 @@ public struct SQLiteTierConfiguration: Sendable, Hashable {
         sizeLimit: SizeLimit = .maxBytes(1 << 30),
         writeBehind: WriteBehind = WriteBehind(),
         readerCount: Int = 4,
+        inlineReads: Bool = true,
         cleanupInterval: Duration? = .seconds(60),
         accessTimeResolution: Duration = .seconds(60),
         maxDatabaseBytes: Int? = nil,
@@ -87,6 +98,7 @@ public struct SQLiteTierConfiguration: Sendable, Hashable {
         self.sizeLimit = sizeLimit
         self.writeBehind = writeBehind
         self.readerCount = readerCount
+        self.inlineReads = inlineReads
         self.cleanupInterval = cleanupInterval
         self.accessTimeResolution = accessTimeResolution
         self.maxDatabaseBytes = maxDatabaseBytes

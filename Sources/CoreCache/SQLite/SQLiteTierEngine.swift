@@ -30,6 +30,8 @@ final class SQLiteTierEngine: Sendable {
     private let touches = Mutex(Touches())
     private let state = Mutex(State())
     private let isClosed = Atomic<Bool>(false)
+    /// Marked when ``close()`` has finished.
+    private let closedSignal = CacheClosedSignal()
     private let nextLane = Atomic<Int>(0)
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
@@ -52,9 +54,6 @@ final class SQLiteTierEngine: Sendable {
         var corruptionSeen = false
         var background: Task<Void, Never>?
         var closing: Task<Result<Void, WhaleError>, Never>?
-        var closeWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter = 0
-        var closed = false
     }
 
     init(
@@ -180,10 +179,49 @@ final class SQLiteTierEngine: Sendable {
 
     /// The lane to read on: the caller's own when it runs on one of this
     /// tier's lanes, else the next in turn.
+    /// Runs `body` with a reader connection: in place when the caller runs
+    /// on one of this tier's lanes, or (``SQLiteTierConfiguration/inlineReads``)
+    /// when some lane's connection is free right now; otherwise on a lane's
+    /// thread.
+    private func withReader<Result: Sendable>(
+        _ body: @escaping @Sendable (SQLiteTierConnection) throws -> Result
+    ) async throws -> Result {
+        let closedError = self.closedError
+        if let current = SQLiteReaderLane.current, current.ownerID == id {
+            return try current.runHere { connection in
+                guard let connection else { throw closedError }
+                return try body(connection)
+            }
+        }
+        let start = nextLaneIndex()
+        let lane = lanes[start]
+        if configuration.inlineReads {
+            for offset in 0..<lanes.count {
+                let candidate = lanes[(start + offset) % lanes.count]
+                let result = try candidate.runIfFree { connection -> Result in
+                    guard let connection else { throw closedError }
+                    return try body(connection)
+                }
+                if let result { return result }
+            }
+        }
+        return try await lane.run { connection in
+            guard let connection else { throw closedError }
+            return try body(connection)
+        }
+    }
+
+    /// The lane whose thread runs the caller, if it is this tier's, else
+    /// the next lane in turn.
     func pickLane() -> SQLiteReaderLane {
         if let current = SQLiteReaderLane.current, current.ownerID == id { return current }
+        return lanes[nextLaneIndex()]
+    }
+
+    /// The index of the next lane in turn.
+    private func nextLaneIndex() -> Int {
         let turn = nextLane.wrappingAdd(1, ordering: .relaxed).oldValue
-        return lanes[(turn & Int.max) % lanes.count]
+        return (turn & Int.max) % lanes.count
     }
 
     /// Notes an error from SQLite: metric, corruption flag; returns the kind.
@@ -225,20 +263,8 @@ final class SQLiteTierEngine: Sendable {
             return value
         }
         let stored: SQLiteTierConnection.Stored?
-        let closedError = self.closedError
         do {
-            let lane = pickLane()
-            if lane.isCurrent {
-                stored = try lane.runHere { connection in
-                    guard let connection else { throw closedError }
-                    return try connection.read(key, now: now)
-                }
-            } else {
-                stored = try await lane.run { connection in
-                    guard let connection else { throw closedError }
-                    return try connection.read(key, now: now)
-                }
-            }
+            stored = try await withReader { connection in try connection.read(key, now: now) }
         } catch {
             recordFailureIfSQLite(error)
             throw error
@@ -274,8 +300,7 @@ final class SQLiteTierEngine: Sendable {
             let wanted = missing.map { keys[$0] }
             let stored: [SQLiteTierConnection.Stored?]
             do {
-                stored = try await pickLane().run { [closedError] connection in
-                    guard let connection else { throw closedError }
+                stored = try await withReader { connection in
                     if wanted.count == 1 { return [try connection.read(wanted[0], now: now)] }
                     return try connection.withReadTransaction { try wanted.map { try connection.read($0, now: now) } }
                 }
@@ -709,13 +734,7 @@ final class SQLiteTierEngine: Sendable {
                 logger.error("L3 database found corrupt and could not be moved aside", metadata: ["error": .string("\(error)")])
             }
         }
-        let waiters = state.locked { state -> [CheckedContinuation<Void, Never>] in
-            state.closed = true
-            let waiters = Array(state.closeWaiters.values)
-            state.closeWaiters = [:]
-            return waiters
-        }
-        for waiter in waiters { waiter.resume() }
+        closedSignal.markClosed()
         return outcome
     }
 
@@ -731,22 +750,7 @@ final class SQLiteTierEngine: Sendable {
 
     /// Returns once the tier has closed or the calling task is cancelled.
     func waitUntilClosedOrCancelled() async {
-        let id = state.locked { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.locked { state -> Bool in
-                    if state.closed || Task.isCancelled { return true }
-                    state.closeWaiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.locked { $0.closeWaiters.removeValue(forKey: id) }?.resume()
-        }
+        await closedSignal.wait()
     }
 
     /// For a tier dropped without ``close()``: stops the loops and, on the

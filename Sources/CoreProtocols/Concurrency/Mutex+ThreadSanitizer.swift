@@ -30,6 +30,21 @@ extension Mutex where Value: ~Copyable {
             return try body(&value)
         }
     }
+
+    /// `withLockIfAvailable`, made visible to ThreadSanitizer as ``locked(_:)``
+    /// is: runs `body` when the lock is free now, returns `nil` without
+    /// waiting when another thread holds it.
+    @inlinable @inline(__always)
+    package borrowing func lockedIfAvailable<Result: ~Copyable, E: Error>(
+        _ body: (inout sending Value) throws(E) -> sending Result
+    ) throws(E) -> sending Result? {
+        let address = withUnsafePointer(to: self) { UnsafeRawPointer($0) }
+        return try withLockIfAvailable { (value: inout sending Value) throws(E) -> sending Result in
+            ThreadSanitizerHooks.acquire?(address)
+            defer { ThreadSanitizerHooks.release?(address) }
+            return try body(&value)
+        }
+    }
 }
 
 /// The TSan runtime's annotation functions, when the process has them.
