@@ -91,7 +91,9 @@ for module in modules {
                 .byName(name: module.name), "CoreProtocols", "CoreTestKit",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ] + (module.name == "Messaging" ? ["CWhaleTestThreads"] : [])
-                + (["CoreCache", "Messaging"].contains(module.name) ? [lifecycle] : [])
+                + (["CoreCache", "Messaging"].contains(module.name) ? [lifecycle] : []),
+            // Messaging's JSON fixtures are read from the source tree by path.
+            exclude: module.name == "Messaging" ? ["Fixtures"] : []
         )
     )
 }

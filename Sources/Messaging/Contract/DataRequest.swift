@@ -1,0 +1,190 @@
+public import CoreProtocols
+
+/// A data request from Balance to Data: `{"metadata": {…}, "payload": {…}}`.
+///
+/// The JSON is what Python's `DataRequest.to_json()` writes and `from_json()` reads
+/// (see ``MessageMetadata`` and ``RequestPayload`` for the fields). Decoding keeps
+/// what this version does not know, at every level, so decode → encode gives back
+/// the same JSON structure (key order and whitespace aside).
+///
+/// ```swift
+/// let request = DataRequest.create(modelID: "m1", dataType: .text, dataSource: .wiki,
+///                                  parameters: ["query": "whales"])
+/// try request.validate()
+/// let json = request.toJSON()
+/// let back = try DataRequest(json: json)
+/// ```
+public struct DataRequest: Hashable, Sendable, Codable {
+    /// The message metadata (`metadata`).
+    public var metadata: MessageMetadata
+    /// What is asked for (`payload`).
+    public var payload: RequestPayload
+    /// Envelope fields besides `metadata` and `payload` that a newer peer sent;
+    /// written back unchanged. Default: none.
+    public var unknownFields: [String: JSONValue]
+
+    /// Creates a request. Defaults: new metadata (new id, now, `"balance"` →
+    /// `"data"`), an empty payload.
+    public init(
+        metadata: MessageMetadata = MessageMetadata(),
+        payload: RequestPayload = RequestPayload(),
+        unknownFields: [String: JSONValue] = [:]
+    ) {
+        self.metadata = metadata
+        self.payload = payload
+        self.unknownFields = unknownFields
+    }
+
+    /// Creates a request as Python's `create_data_request` does: a new lowercase
+    /// UUID as `request_id`, the current time, `source` `"balance"`, `destination`
+    /// `"data"`.
+    ///
+    /// - Parameters:
+    ///   - modelID: the model that asks (`payload.model_id`).
+    ///   - dataType: the kind of data wanted. Default: ``DataType/text``.
+    ///   - dataSource: where to get it. Default: none.
+    ///   - parameters: operation parameters, free JSON. Default: empty.
+    ///   - priority: how urgent. Default: ``Priority/medium``.
+    ///   - responseTopic: where to answer. Default (`nil`): the model's response
+    ///     topic, `smartwhale.data.responses.<modelID>` (Python's default is `""`).
+    ///   - operation: what to do. Default: ``OperationType/fetchData``.
+    ///   - requestSource: who asks. Default: ``RequestSource/user``.
+    ///   - timeout: how long the requester waits, in seconds. Default: 30.
+    ///   - ttl: how long the request stays valid, in seconds; when set, `expires_at`
+    ///     is set to `timestamp` + `ttl` as well. Default: none (never expires).
+    ///   - requestID: the request id. Default: a new lowercase UUID.
+    ///   - timestamp: when it was made. Default: now, from the system clock.
+    public static func create(
+        modelID: String,
+        dataType: DataType = .text,
+        dataSource: DataSource? = nil,
+        parameters: [String: JSONValue] = [:],
+        priority: Priority = .medium,
+        responseTopic: String? = nil,
+        operation: OperationType = .fetchData,
+        requestSource: RequestSource = .user,
+        timeout: Int = MessagingConstants.defaultOperationTimeoutSeconds,
+        ttl: Int? = nil,
+        requestID: String = MessageMetadata.makeRequestID(),
+        timestamp: MessageTimestamp = .now()
+    ) -> DataRequest {
+        DataRequest(
+            metadata: MessageMetadata(
+                requestID: requestID,
+                timestamp: timestamp,
+                source: "balance",
+                destination: "data",
+                priority: priority,
+                requestSource: requestSource,
+                ttl: ttl,
+                expiresAt: ttl.map { timestamp.advanced(bySeconds: $0) }
+            ),
+            payload: RequestPayload(
+                operation: operation,
+                modelID: modelID,
+                dataType: dataType,
+                dataSource: dataSource,
+                parameters: parameters,
+                responseTopic: responseTopic ?? MessagingConstants.dataResponsesTopic(modelID: modelID),
+                timeout: timeout
+            )
+        )
+    }
+
+    // MARK: Dictionary and JSON views
+
+    /// Reads a request from its dictionary view (`from_dict`).
+    /// - Throws: `WhaleError` `.malformedData` naming the field (`metadata.priority:
+    ///   7 is not in 1…5`) or listing every missing required field
+    ///   (`missing required fields: metadata.request_id, payload.model_id`).
+    public init(dictionary: [String: JSONValue]) throws {
+        let parts = try ContractEnvelope.readers(dictionary, payloadKeys: RequestPayload.requiredKeys)
+        self.metadata = try MessageMetadata(parts.metadata)
+        self.payload = try RequestPayload(parts.payload)
+        self.unknownFields = parts.unknownFields
+    }
+
+    /// Reads a request from JSON text (`from_json`).
+    /// - Throws: `WhaleError` `.malformedData`: malformed JSON, JSON that is not an
+    ///   object, or the errors of ``init(dictionary:)``.
+    public init(json: String) throws {
+        try self.init(dictionary: ContractEnvelope.parseObject({ try JSONValue(parsing: json) }, kind: "data request"))
+    }
+
+    /// Reads a request from UTF-8 JSON bytes (a Kafka message's value).
+    /// - Throws: as `init(json:)`.
+    public init(json bytes: some Collection<UInt8>) throws {
+        try self.init(dictionary: ContractEnvelope.parseObject({ try JSONValue(parsing: bytes) }, kind: "data request"))
+    }
+
+    /// The dictionary view (`to_dict`): `metadata` and `payload` with every field,
+    /// plus unknown fields at every level.
+    public func toDictionary() -> [String: JSONValue] {
+        ContractEnvelope.dictionary(
+            metadata: metadata.toDictionary(),
+            payload: payload.toDictionary(),
+            unknownFields: unknownFields
+        )
+    }
+
+    /// The request as compact JSON text (`to_json`), keys sorted.
+    public func toJSON() -> String {
+        JSONValue.object(toDictionary()).encodedString()
+    }
+
+    /// The request as compact UTF-8 JSON bytes, ready to send as a Kafka message's value.
+    public func toJSONBytes() -> [UInt8] {
+        JSONValue.object(toDictionary()).encoded()
+    }
+
+    // MARK: Codable
+
+    /// Decodes through the dictionary view; errors are those of ``init(dictionary:)``.
+    public init(from decoder: any Decoder) throws {
+        try self.init(dictionary: ContractEnvelope.parseObject({ try JSONValue(from: decoder) }, kind: "data request"))
+    }
+
+    /// Encodes the dictionary view.
+    public func encode(to encoder: any Encoder) throws {
+        try JSONValue.object(toDictionary()).encode(to: encoder)
+    }
+
+    // MARK: Validation
+
+    /// Whether the required fields are filled in (`is_valid_data_request`):
+    /// `request_id`, `timestamp`, `source`, `destination` in the metadata and
+    /// `operation`, `model_id`, `data_type` in the payload (empty strings count as missing).
+    public var isValid: Bool {
+        (try? validate()) != nil
+    }
+
+    /// Checks what ``isValid`` checks.
+    /// - Throws: `WhaleError` `.invalidInput` listing every empty required field,
+    ///   e.g. `data request is missing required fields: payload.model_id`.
+    public func validate() throws {
+        try ContractEnvelope.validate(
+            metadata.emptyRequiredFields() + payload.emptyRequiredFields(),
+            kind: "data request"
+        )
+    }
+
+    /// Whether a dictionary is a valid request (`is_valid_data_request` on a dict):
+    /// it decodes and ``isValid`` holds.
+    public static func isValid(dictionary: [String: JSONValue]) -> Bool {
+        (try? validate(dictionary: dictionary)) != nil
+    }
+
+    /// Checks what ``isValid(dictionary:)`` checks.
+    /// - Throws: the errors of ``init(dictionary:)`` (`.malformedData`, listing every
+    ///   missing required field), then those of ``validate()`` (`.invalidInput`).
+    public static func validate(dictionary: [String: JSONValue]) throws {
+        try DataRequest(dictionary: dictionary).validate()
+    }
+
+    // MARK: Expiry
+
+    /// Whether the request has expired at `now`; see ``MessageMetadata/isExpired(now:)``.
+    public func isExpired(now: WhaleInstant) -> Bool {
+        metadata.isExpired(now: now)
+    }
+}
