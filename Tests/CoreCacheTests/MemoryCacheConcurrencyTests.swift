@@ -132,4 +132,53 @@ struct MemoryCacheStressTally: Sendable {
         }
         #expect(cache.consistencyProblems() == [])
     }
+
+    /// Lock-free lookups beside writers that replace, remove and rehash:
+    /// readers of String keys holding class values always get a whole value
+    /// for the key they asked for (a torn or freed one would fail the check
+    /// or crash), while a writer churns the same keys and grows the table.
+    @Test func lockFreeReadsNeverSeeATornOrFreedValue() async throws {
+        final class Box: Sendable {
+            let key: String
+            let generation: Int
+            init(key: String, generation: Int) {
+                self.key = key
+                self.generation = generation
+            }
+        }
+        let cache = try MemoryCache<String, Box>(configuration: .init(maximumEntries: 50_000))
+        let keys = (0..<256).map { "hot:\($0)" }
+        for key in keys { try cache.set(key, Box(key: key, generation: 0)) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for generation in 1...200 {
+                    for key in keys where generation % 7 == 0 && key.hasSuffix("3") {
+                        cache.remove(key)
+                    }
+                    for key in keys { try? cache.set(key, Box(key: key, generation: generation)) }
+                    // New keys make the shards' tables grow under the readers.
+                    for extra in 0..<100 { try? cache.set("cold:\(generation):\(extra)", Box(key: "cold", generation: 0)) }
+                    await Task.yield()
+                }
+            }
+            for reader in 0..<3 {
+                group.addTask {
+                    var seen = 0
+                    for round in 0..<400 {
+                        for key in keys {
+                            if let box = cache.get(key) {
+                                seen += 1
+                                if box.key != key || box.generation < 0 {
+                                    Issue.record("reader \(reader) round \(round): \(key) gave \(box.key)")
+                                }
+                            }
+                        }
+                        await Task.yield()
+                    }
+                    #expect(seen > 0)
+                }
+            }
+        }
+        #expect(cache.consistencyProblems() == [])
+    }
 }

@@ -145,6 +145,41 @@ func memoryCacheBenchmarks() {
         }
     }
 
+    // The scaling figure itself, paired: each iteration times N lookups on
+    // one thread, then N on each of two threads, back to back, and records
+    // 100 × (2N / two-thread time) / (N / one-thread time). Pairing the two
+    // within milliseconds keeps the VM's slow swings in speed (which move
+    // separate one- and two-thread rows by up to 2×) out of the ratio.
+    let scaling = Benchmark.Configuration(
+        metrics: [.custom("2-thread scaling x100", polarity: .prefersLarger, useScalingFactor: false)],
+        scalingFactor: .one,
+        maxDuration: .seconds(5),
+        maxIterations: 100
+    )
+    Benchmark("L1 hit, 2-thread scaling (paired)", configuration: scaling) { benchmark in
+        benchmark.measurement(
+            .custom("2-thread scaling x100", polarity: .prefersLarger, useScalingFactor: false),
+            l1PairedScaling { index in blackHole(cache.get(keys[index & mask])) })
+    }
+    Benchmark("L1 hit, String keys, 2-thread scaling (paired)", configuration: scaling) { benchmark in
+        benchmark.measurement(
+            .custom("2-thread scaling x100", polarity: .prefersLarger, useScalingFactor: false),
+            l1PairedScaling { index in blackHole(stringCache.get(stringKeys[index & mask])) })
+    }
+    Benchmark("Dictionary lookup, no lock, 2-thread scaling (paired control)", configuration: scaling) { benchmark in
+        benchmark.measurement(
+            .custom("2-thread scaling x100", polarity: .prefersLarger, useScalingFactor: false),
+            l1PairedScaling { index in blackHole(frozen[keys[index & mask]]) })
+    }
+    Benchmark("Mutex<Dictionary> lookup, 2-thread scaling (paired baseline)", configuration: scaling) { benchmark in
+        benchmark.measurement(
+            .custom("2-thread scaling x100", polarity: .prefersLarger, useScalingFactor: false),
+            l1PairedScaling { index in
+                let key = keys[index & mask]
+                blackHole(baseline.withLock { $0[key] })
+            })
+    }
+
     // For reference: a miss and a replacing write.
     Benchmark("L1 miss", configuration: configuration) { benchmark in
         for index in benchmark.scaledIterations {
@@ -165,6 +200,26 @@ func memoryCacheBenchmarks() {
             try cache.set(key, key)
         }
     }
+}
+
+/// 100 × the two-thread throughput of `lookup` over its one-thread
+/// throughput, timed back to back: 500 000 lookups on one new thread, then
+/// 500 000 on each of two.
+private func l1PairedScaling(_ lookup: @escaping @Sendable (Int) -> Void) -> Int {
+    let perThread = 500_000
+    let clock = ContinuousClock()
+    let one = clock.measure {
+        l1OnThreads(1) { _, _ in
+            for index in 0..<perThread { lookup(index) }
+        }
+    }
+    let two = clock.measure {
+        l1OnThreads(2) { thread, _ in
+            for index in 0..<perThread { lookup(index &+ thread &* 4_099) }
+        }
+    }
+    let ratio = 2 * (one / .nanoseconds(1)) / max(1, two / .nanoseconds(1))
+    return Int((ratio * 100).rounded())
 }
 
 /// Runs `body(thread, threads)` once on each of `threads` new threads and

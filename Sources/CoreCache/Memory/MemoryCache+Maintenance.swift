@@ -80,7 +80,7 @@ extension MemoryCache {
             guard let key else { continue }
             let hash = Int(truncatingIfNeeded: victim.hash)
             let shard = shards.shard(for: hash)
-            let value = shard.pointee.table.locked { table -> Value? in
+            let value = shards.write(shard, readers: readBuffer) { table -> Value? in
                 guard let index = table.index(of: key, hash: hash), table.slot(at: index)?.node == victim.reference
                 else {
                     return nil
@@ -165,7 +165,7 @@ extension MemoryCache {
             var weight = 0
             for index in 0..<shards.count {
                 let shard = shards.base + index
-                shard.pointee.table.locked { table in
+                shards.readLocked(shard) { table in
                     for entry in table.allEntries {
                         let (key, slot) = (entry.key, entry.slot)
                         entries += 1
@@ -191,21 +191,6 @@ extension MemoryCache {
             }
             if count != state.core.count { problems.append("count mirror \(count), policy \(state.core.count)") }
             return problems
-        }
-    }
-}
-
-extension Mutex where Value: ~Copyable {
-    /// `withLockIfAvailable` (a `tryLock`), made visible to ThreadSanitizer as
-    /// CoreProtocols' `Mutex.locked` does for `withLock`.
-    borrowing func lockedIfAvailable<Result: ~Copyable, E: Error>(
-        _ body: (inout sending Value) throws(E) -> sending Result
-    ) throws(E) -> sending Result? {
-        let address = withUnsafePointer(to: self) { UnsafeRawPointer($0) }
-        return try withLockIfAvailable { (value: inout sending Value) throws(E) -> sending Result in
-            ThreadSanitizerHooks.acquire?(address)
-            defer { ThreadSanitizerHooks.release?(address) }
-            return try body(&value)
         }
     }
 }

@@ -1,7 +1,7 @@
 public import CoreMetrics
 public import CoreProtocols
 import Metrics
-import Synchronization
+public import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -27,11 +27,14 @@ import Darwin
 /// let hit = cache.get("user:42")
 /// ```
 ///
-/// Concurrency follows Caffeine too. The entries live in a lock-striped hash
+/// Concurrency follows Caffeine too. The entries live in a sharded hash
 /// table (shards by key hash, each an open-addressing table keyed by the hash
-/// already computed, so a lookup hashes the key once), so ``get(_:)`` takes
-/// one shard's lock for the lookup and records the access in a striped, lossy
-/// read buffer without waiting; the policy (sketch, queues, timer wheel) sits
+/// already computed, so a lookup hashes the key once). ``get(_:)`` takes no
+/// lock: it announces itself on its thread's stripe of the read buffer and
+/// reads the shard while no writer is at work (a writer waits for announced
+/// readers to leave; see `MemoryCacheShards`), so readers on different
+/// threads write no shared cache line; it records the access in that striped,
+/// lossy read buffer without waiting. The policy (sketch, queues, timer wheel) sits
 /// behind one lock that writers take, and whoever takes it (a writer,
 /// ``cleanUp()``, or a reader whose buffer stripe is full and who gets it with
 /// `tryLock`) drains the read buffer. A reader never blocks on the policy, and
@@ -136,7 +139,8 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     /// The value for `key`, or `nil` when it is absent or expired (the spec's
     /// `fast_get`). Records the access for the eviction policy.
     ///
-    /// Hashes the key once, takes one shard's lock for the lookup, reads the
+    /// Hashes the key once, looks it up without a lock (under the shard's lock
+    /// only while a writer is changing the table), reads the
     /// clock only when the entry has a TTL, records the hit in the read buffer
     /// without waiting, and allocates nothing. When the thread's read-buffer
     /// stripe is full it drains that stripe, if its time budget allows and it
@@ -158,15 +162,16 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     func lookUp(_ key: Key, now: () -> Int64) -> Value? {
         let hash = key.hashValue
         let shard = shards.shard(for: hash)
-        guard let slot = shard.pointee.table.locked({ $0.slot(for: key, hash: hash) }) else {
-            readBuffer.recordMiss()
+        let stripe = readBuffer.callersStripe()
+        guard let slot = shards.read(shard, announcingOn: stripe, { $0.slot(for: key, hash: hash) }) else {
+            readBuffer.recordMiss(on: stripe)
             return nil
         }
         if slot.expiresAt != .max && now() >= slot.expiresAt {
-            readBuffer.recordMiss()
+            readBuffer.recordMiss(on: stripe)
             return nil
         }
-        if readBuffer.record(slot.node) {
+        if readBuffer.record(slot.node, on: stripe) {
             drainAfterRead(slot.node)
         }
         return slot.value
@@ -273,7 +278,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             if let lifetime, let now {
                 expiresAt = WhaleInstant(nanosecondsSinceEpoch: now).advanced(by: lifetime).nanosecondsSinceEpoch
             }
-            let previous = shard.pointee.table.locked { table -> MemoryCacheSlot<Value>? in
+            let previous = shards.write(shard, readers: readBuffer) { table -> MemoryCacheSlot<Value>? in
                 guard let index = table.index(of: key, hash: hash), let previous = table.slot(at: index) else {
                     return nil
                 }
@@ -303,7 +308,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
                 guard state.core.canAdd else { return .full }
                 let reference = state.core.add(hash: nodeHash, weight: weight, expiresAt: expiresAt)
                 assign(key, to: reference)
-                shard.pointee.table.locked { table in
+                shards.write(shard, readers: readBuffer) { table in
                     table.insert(
                         key, hash: hash, slot: MemoryCacheSlot(value: value, node: reference, expiresAt: expiresAt))
                 }
@@ -330,7 +335,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         let shard = shards.shard(for: hash)
         let (value, removals) = policy.locked { state -> (Value?, Removals) in
             var removals = Removals()
-            guard let slot = shard.pointee.table.locked({ $0.remove(key, hash: hash) }) else {
+            guard let slot = shards.write(shard, readers: readBuffer, { $0.remove(key, hash: hash) }) else {
                 return (nil, removals)
             }
             let expired = slot.expiresAt != .max && clock.now.nanosecondsSinceEpoch >= slot.expiresAt
@@ -355,9 +360,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         var removed = 0
         for index in 0..<shards.count {
             let shard = shards.base + index
-            let entries = shard.pointee.table.locked { table -> [MemoryCacheTable<Key, Value>.Entry] in
-                table.allEntries
-            }
+            let entries = shards.readLocked(shard) { $0.allEntries }
             if entries.isEmpty { continue }
             let now = entries.contains { $0.slot.expiresAt != .max } ? clock.now.nanosecondsSinceEpoch : .min
             let doomed = entries.filter { entry in
@@ -368,7 +371,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             let removals = policy.locked { state -> Removals in
                 var removals = Removals()
                 for entry in doomed {
-                    let slot = shard.pointee.table.locked { table -> MemoryCacheSlot<Value>? in
+                    let slot = shards.write(shard, readers: readBuffer) { table -> MemoryCacheSlot<Value>? in
                         guard let index = table.index(of: entry.key, hash: entry.tag),
                             table.slot(at: index)?.node == entry.slot.node
                         else { return nil }
@@ -398,9 +401,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             let listening = configuration.removalListener != nil
             for index in 0..<shards.count {
                 let shard = shards.base + index
-                let entries = shard.pointee.table.locked { table -> [MemoryCacheTable<Key, Value>.Entry] in
-                    table.removeAll()
-                }
+                let entries = shards.write(shard, readers: readBuffer) { $0.removeAll() }
                 for entry in entries {
                     let (key, slot) = (entry.key, entry.slot)
                     let expired = slot.expiresAt != .max && now >= slot.expiresAt

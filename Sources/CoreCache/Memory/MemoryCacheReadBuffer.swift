@@ -29,7 +29,7 @@ import Darwin
 struct MemoryCacheReadBuffer: @unchecked Sendable {
     /// Slots per stripe.
     @usableFromInline static var capacity: Int { 16 }
-    /// Words per stripe: `tail`, `dropped`, `misses`, `skips` (line 0),
+    /// Words per stripe: `tail`, `dropped`, `misses`, `skips`, `readers` (line 0),
     /// `head` (line 1), the slots (lines 2 and 3).
     @usableFromInline static var stride: Int { 32 }
     @usableFromInline static var tailWord: Int { 0 }
@@ -37,6 +37,8 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
     @usableFromInline static var missesWord: Int { 2 }
     /// Full-stripe events left before the stripe's reader tries to drain again.
     @usableFromInline static var skipsWord: Int { 3 }
+    /// Readers inside ``MemoryCacheShards/read(_:announcingOn:_:)`` on this stripe.
+    @usableFromInline static var readersWord: Int { 4 }
     /// How many full-stripe events a reader lets pass after a drain it could
     /// not run (its time budget was spent, or the policy lock was taken).
     static let skipsAfterRefusal = 16
@@ -80,7 +82,18 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
     /// ``skipsAfterRefusal`` full-stripe events pass before trying again.
     @inlinable
     func record(_ reference: UInt64) -> Bool {
-        let stripe = words + (MemoryCacheThreadProbe.current() & mask) * Self.stride
+        record(reference, on: callersStripe())
+    }
+
+    /// The calling thread's stripe (its first word).
+    @inlinable @inline(__always)
+    func callersStripe() -> UnsafeMutablePointer<Atomic<Int>> {
+        words + (MemoryCacheThreadProbe.current() & mask) * Self.stride
+    }
+
+    /// ``record(_:)`` on a stripe the caller already looked up.
+    @inlinable @inline(__always)
+    func record(_ reference: UInt64, on stripe: UnsafeMutablePointer<Atomic<Int>>) -> Bool {
         switch Self.offer(Int(bitPattern: UInt(reference)), to: stripe) {
         case .success:
             return false
@@ -100,8 +113,31 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
     /// Counts a miss.
     @inlinable
     func recordMiss() {
-        let stripe = words + (MemoryCacheThreadProbe.current() & mask) * Self.stride
+        recordMiss(on: callersStripe())
+    }
+
+    /// ``recordMiss()`` on a stripe the caller already looked up.
+    @inlinable @inline(__always)
+    func recordMiss(on stripe: UnsafeMutablePointer<Atomic<Int>>) {
         stripe[Self.missesWord].wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Returns once no reader is announced on any stripe (the writer's wait
+    /// in ``MemoryCacheShards/write(_:readers:_:)``). Readers stay inside for
+    /// a lookup only, so this spins, yielding the processor after a while in
+    /// case a reader was preempted inside.
+    func waitUntilNoReaders() {
+        for index in 0..<stripeCount {
+            let readers = words + index * Self.stride + Self.readersWord
+            var spins = 0
+            while readers.pointee.load(ordering: .sequentiallyConsistent) != 0 {
+                spins += 1
+                if spins >= 64 {
+                    sched_yield()
+                    spins = 0
+                }
+            }
+        }
     }
 
     /// Caffeine's `BoundedBuffer.offer`: claim a slot by advancing `tail`,
@@ -175,23 +211,32 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
 /// A per-thread number that picks the thread's read-buffer stripe (Caffeine's
 /// thread probe), kept in a pthread key so reading it neither allocates nor
 /// locks.
+///
+/// New threads take consecutive multiples of the golden-ratio constant (as
+/// `ThreadLocalRandom` seeds its probes), so the first threads land on
+/// different stripes for certain instead of colliding by chance; a thread
+/// that still meets another on a stripe moves on with ``advance()``.
 @usableFromInline
 enum MemoryCacheThreadProbe {
     private static let key: pthread_key_t? = {
         var key = pthread_key_t()
         return pthread_key_create(&key, nil) == 0 ? key : nil
     }()
+    /// The next new thread's probe.
+    private static let nextProbe = Atomic<UInt>(0)
+    private static let gamma: UInt = 0x9E37_79B9_7F4A_7C15
 
-    /// This thread's probe (never 0).
+    /// This thread's probe. Stored shifted left with the low bit set, since
+    /// a pthread key cannot hold 0.
     @usableFromInline
     static func current() -> Int {
         guard let key else { return threadHash() }
         if let stored = pthread_getspecific(key) {
-            return Int(bitPattern: stored)
+            return Int(bitPattern: UInt(bitPattern: Int(bitPattern: stored)) >> 1)
         }
-        let probe = threadHash()
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: probe))
-        return probe
+        let probe = nextProbe.wrappingAdd(gamma, ordering: .relaxed).oldValue
+        store(probe, key)
+        return Int(bitPattern: probe & (UInt.max >> 1))
     }
 
     /// Moves this thread to another stripe after a collision.
@@ -202,8 +247,11 @@ enum MemoryCacheThreadProbe {
         probe ^= probe << 13
         probe ^= probe >> 7
         probe ^= probe << 17
-        if probe == 0 { probe = 1 }
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: probe))
+        store(probe, key)
+    }
+
+    private static func store(_ probe: UInt, _ key: pthread_key_t) {
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: probe << 1 | 1))
     }
 
     private static func threadHash() -> Int {
@@ -212,7 +260,6 @@ enum MemoryCacheThreadProbe {
         #else
         let thread = UInt(pthread_self())
         #endif
-        let mixed = FrequencySketch.spread(UInt64(thread))
-        return Int(truncatingIfNeeded: mixed | 1)
+        return Int(truncatingIfNeeded: FrequencySketch.spread(UInt64(thread)))
     }
 }

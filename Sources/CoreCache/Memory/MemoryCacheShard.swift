@@ -1,29 +1,59 @@
 public import Synchronization
+public import CoreProtocols
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One stripe of ``MemoryCache``'s hash table: the entries whose key hash falls
-/// on it, behind their own lock, so lookups of different keys rarely meet.
+/// on it, and the lock a writer of the stripe holds.
 ///
 /// 128 bytes, and the shards are allocated 128-byte aligned, so no two
 /// shards' locks share a cache line (or a pair the prefetcher fetches together).
 @usableFromInline
 struct MemoryCacheShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable {
-    @usableFromInline let table: Mutex<MemoryCacheTable<Key, Value>>
+    /// Held by a writer while it changes `table`, and by a reader that
+    /// found a writer at work (see ``MemoryCacheShards``).
+    @usableFromInline let lock = Mutex(())
+    /// Read without the lock by readers announced in the read gate, and
+    /// changed only under the lock while no such reader is inside.
+    @usableFromInline var table = MemoryCacheTable<Key, Value>()
     private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
         (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
-    init() {
-        table = Mutex(MemoryCacheTable())
-    }
+    init() {}
 }
 
-/// The shards of one cache, in one allocation, so a lookup retains nothing.
+/// The shards of one cache, in one allocation, so a lookup retains nothing,
+/// and the gate that lets readers look up entries without taking a lock.
 ///
-/// `@unchecked Sendable`: each shard's table is behind its mutex, and the
-/// pointer never changes until the owning cache releases it in `deinit`.
+/// **Reads write no shared memory.** A reader announces itself on its own
+/// stripe of the read buffer (a counter on a cache line that stripe's
+/// threads own; see ``MemoryCacheReadBuffer``), then checks that no writer is
+/// at work, and reads the shard's table directly. A writer (every writer
+/// holds the policy lock, so there is at most one) first raises `writers`,
+/// then waits until no announced reader is left, and changes the table under
+/// the shard's lock. A reader that sees a writer at work reads under the
+/// shard's lock instead. Both sides use sequentially consistent operations
+/// (announce, then check; raise, then wait), so a reader and a writer never
+/// both go ahead (the Dekker pattern; BRAVO's reader bias, without the bias
+/// revocation, since writers here are already serialised). With the lock
+/// striped by key hash, two threads reading different keys still contend on
+/// the same lock words half the time; with the gate, their hits touch only
+/// their own stripe and read-mostly lines.
+///
+/// `@unchecked Sendable`: the tables are accessed only under that protocol,
+/// and the pointers never change until the owning cache frees them in `deinit`.
 @usableFromInline
 struct MemoryCacheShards<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
     @usableFromInline let base: UnsafeMutablePointer<MemoryCacheShard<Key, Value>>
     @usableFromInline let mask: Int
+    /// How many writers are at work (0 or 1), alone on its cache line.
+    @usableFromInline let writers: UnsafeMutablePointer<Atomic<Int>>
 
     /// Allocates `count` (a power of two) empty shards.
     init(count: Int) {
@@ -36,6 +66,9 @@ struct MemoryCacheShards<Key: Hashable & Sendable, Value: Sendable>: @unchecked 
             (base + index).initialize(to: MemoryCacheShard())
         }
         mask = count - 1
+        writers = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 128)
+            .bindMemory(to: Atomic<Int>.self, capacity: 1)
+        writers.initialize(to: Atomic(0))
     }
 
     var count: Int { mask + 1 }
@@ -44,12 +77,60 @@ struct MemoryCacheShards<Key: Hashable & Sendable, Value: Sendable>: @unchecked 
     func deallocate() {
         base.deinitialize(count: count)
         UnsafeMutableRawPointer(base).deallocate()
+        writers.deinitialize(count: 1)
+        UnsafeMutableRawPointer(writers).deallocate()
     }
 
     /// The shard for a key's hash value.
     @inlinable
     func shard(for hash: Int) -> UnsafeMutablePointer<MemoryCacheShard<Key, Value>> {
         base + (hash & mask)
+    }
+
+    /// Runs `body` on `shard`'s table as a reader: announced on `stripe`
+    /// (the caller's read-buffer stripe) and without a lock while no writer
+    /// is at work, else under the shard's lock. `body` must not call the cache.
+    @inlinable @inline(__always)
+    func read<Result>(
+        _ shard: UnsafeMutablePointer<MemoryCacheShard<Key, Value>>,
+        announcingOn stripe: UnsafeMutablePointer<Atomic<Int>>,
+        _ body: (borrowing MemoryCacheTable<Key, Value>) -> Result
+    ) -> Result {
+        let readers = stripe + MemoryCacheReadBuffer.readersWord
+        if writers.pointee.load(ordering: .relaxed) == 0 {
+            readers.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
+            if writers.pointee.load(ordering: .sequentiallyConsistent) == 0 {
+                let result = body(shard.pointee.table)
+                readers.pointee.wrappingSubtract(1, ordering: .releasing)
+                return result
+            }
+            readers.pointee.wrappingSubtract(1, ordering: .releasing)
+        }
+        return shard.pointee.lock.locked { _ in body(shard.pointee.table) }
+    }
+
+    /// Runs `body` on `shard`'s table under its lock, as a reader that does
+    /// not announce itself (scans, tests).
+    func readLocked<Result>(
+        _ shard: UnsafeMutablePointer<MemoryCacheShard<Key, Value>>,
+        _ body: (borrowing MemoryCacheTable<Key, Value>) -> Result
+    ) -> Result {
+        shard.pointee.lock.locked { _ in body(shard.pointee.table) }
+    }
+
+    /// Runs `body` to change `shard`'s table: raises the writer flag, waits
+    /// for announced readers to leave, and changes the table under the
+    /// shard's lock. Only under the policy lock (one writer at a time).
+    func write<Result>(
+        _ shard: UnsafeMutablePointer<MemoryCacheShard<Key, Value>>,
+        readers: MemoryCacheReadBuffer,
+        _ body: (inout MemoryCacheTable<Key, Value>) -> Result
+    ) -> Result {
+        writers.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        readers.waitUntilNoReaders()
+        let result = shard.pointee.lock.locked { _ in body(&shard.pointee.table) }
+        writers.pointee.wrappingSubtract(1, ordering: .releasing)
+        return result
     }
 }
 

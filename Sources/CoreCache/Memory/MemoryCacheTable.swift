@@ -43,14 +43,23 @@ struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// The bucket holding `key`, or `nil`.
+    ///
+    /// Reads the buckets in place (no bounds checks, no copy of a bucket
+    /// beyond the fields compared): `home` and the probe stay below the
+    /// bucket count, a power of two, by the mask.
     @inlinable
     func index(of key: Key, hash: Int) -> Int? {
         let tag = Self.tag(hash)
-        var index = home(tag)
-        while true {
-            guard let found = entries[index]?.tag else { return nil }
-            if found == tag && entries[index]?.key == key { return index }
-            index = (index &+ 1) & bucketMask
+        let mask = bucketMask
+        return entries.withUnsafeBufferPointer { buckets -> Int? in
+            guard let base = buckets.baseAddress else { return nil }
+            var index = home(tag)
+            while true {
+                let bucket = base + index
+                guard let found = bucket.pointee?.tag else { return nil }
+                if found == tag, bucket.pointee?.key == key { return index }
+                index = (index &+ 1) & mask
+            }
         }
     }
 
@@ -58,7 +67,7 @@ struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     @inlinable
     func slot(for key: Key, hash: Int) -> MemoryCacheSlot<Value>? {
         guard let index = index(of: key, hash: hash) else { return nil }
-        return entries[index]?.slot
+        return entries.withUnsafeBufferPointer { $0.baseAddress.flatMap { ($0 + index).pointee?.slot } }
     }
 
     /// The slot in bucket `index` (which holds an entry).
