@@ -164,7 +164,7 @@ extension MemoryCache {
             var entries = 0
             var weight = 0
             for index in 0..<shards.count {
-                let shard = shards.base + index
+                let shard = index
                 shards.readLocked(shard) { table in
                     for entry in table.allEntries {
                         let (key, slot) = (entry.key, entry.slot)

@@ -359,7 +359,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     public func removeAll(where shouldRemove: (Key, Value) -> Bool) -> Int {
         var removed = 0
         for index in 0..<shards.count {
-            let shard = shards.base + index
+            let shard = index
             let entries = shards.readLocked(shard) { $0.allEntries }
             if entries.isEmpty { continue }
             let now = entries.contains { $0.slot.expiresAt != .max } ? clock.now.nanosecondsSinceEpoch : .min
@@ -400,7 +400,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             let now = state.core.timerCount > 0 ? clock.now.nanosecondsSinceEpoch : .min
             let listening = configuration.removalListener != nil
             for index in 0..<shards.count {
-                let shard = shards.base + index
+                let shard = index
                 let entries = shards.write(shard, readers: readBuffer) { $0.removeAll() }
                 for entry in entries {
                     let (key, slot) = (entry.key, entry.slot)

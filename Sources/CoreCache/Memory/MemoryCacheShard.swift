@@ -9,27 +9,27 @@ import Musl
 import Darwin
 #endif
 
-/// One stripe of ``MemoryCache``'s hash table: the entries whose key hash falls
-/// on it, and the lock a writer of the stripe holds.
+/// The lock of one stripe of ``MemoryCache``'s hash table (the table itself
+/// lives in ``MemoryCacheShards/tables``, apart from the lock, so a writer's
+/// access to the table and other threads' operations on the lock word are at
+/// different addresses).
 ///
 /// 128 bytes, and the shards are allocated 128-byte aligned, so no two
 /// shards' locks share a cache line (or a pair the prefetcher fetches together).
 @usableFromInline
-struct MemoryCacheShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable {
-    /// Held by a writer while it changes `table`, and by a reader that
-    /// found a writer at work (see ``MemoryCacheShards``).
+struct MemoryCacheShard: ~Copyable {
+    /// Held by a writer while it changes the shard's table, and by a reader
+    /// that found a writer at work (see ``MemoryCacheShards``).
     @usableFromInline let lock = Mutex(())
-    /// Read without the lock by readers announced in the read gate, and
-    /// changed only under the lock while no such reader is inside.
-    @usableFromInline var table = MemoryCacheTable<Key, Value>()
-    private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     init() {}
 }
 
-/// The shards of one cache, in one allocation, so a lookup retains nothing,
-/// and the gate that lets readers look up entries without taking a lock.
+/// The shards of one cache (a lock and a table each), in two allocations, so
+/// a lookup retains nothing, and the gate that lets readers look up entries
+/// without taking a lock.
 ///
 /// **Reads write no shared memory.** A reader announces itself on its own
 /// stripe of the read buffer (a counter on a cache line that stripe's
@@ -41,7 +41,7 @@ struct MemoryCacheShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable {
 /// shard's lock instead. Both sides use sequentially consistent operations
 /// (announce, then check; raise, then wait), so a reader and a writer never
 /// both go ahead (the Dekker pattern; BRAVO's reader bias, without the bias
-/// revocation, since writers here are already serialised). With the lock
+/// revocation, since writers here are already serialised). With locks
 /// striped by key hash, two threads reading different keys still contend on
 /// the same lock words half the time; with the gate, their hits touch only
 /// their own stripe and read-mostly lines.
@@ -50,20 +50,24 @@ struct MemoryCacheShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable {
 /// and the pointers never change until the owning cache frees them in `deinit`.
 @usableFromInline
 struct MemoryCacheShards<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
-    @usableFromInline let base: UnsafeMutablePointer<MemoryCacheShard<Key, Value>>
+    /// The shards' locks, 128 bytes apart.
+    @usableFromInline let locks: UnsafeMutablePointer<MemoryCacheShard>
+    /// The shards' tables, by shard index.
+    @usableFromInline let tables: UnsafeMutablePointer<MemoryCacheTable<Key, Value>>
     @usableFromInline let mask: Int
     /// How many writers are at work (0 or 1), alone on its cache line.
     @usableFromInline let writers: UnsafeMutablePointer<Atomic<Int>>
 
     /// Allocates `count` (a power of two) empty shards.
     init(count: Int) {
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: count * MemoryLayout<MemoryCacheShard<Key, Value>>.stride,
+        locks = UnsafeMutableRawPointer.allocate(
+            byteCount: count * MemoryLayout<MemoryCacheShard>.stride,
             alignment: 128
-        )
-        base = raw.bindMemory(to: MemoryCacheShard<Key, Value>.self, capacity: count)
+        ).bindMemory(to: MemoryCacheShard.self, capacity: count)
+        tables = UnsafeMutablePointer.allocate(capacity: count)
         for index in 0..<count {
-            (base + index).initialize(to: MemoryCacheShard())
+            (locks + index).initialize(to: MemoryCacheShard())
+            (tables + index).initialize(to: MemoryCacheTable())
         }
         mask = count - 1
         writers = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 128)
@@ -75,24 +79,27 @@ struct MemoryCacheShards<Key: Hashable & Sendable, Value: Sendable>: @unchecked 
 
     /// Frees the shards; the owner calls it once, in its `deinit`.
     func deallocate() {
-        base.deinitialize(count: count)
-        UnsafeMutableRawPointer(base).deallocate()
+        locks.deinitialize(count: count)
+        UnsafeMutableRawPointer(locks).deallocate()
+        tables.deinitialize(count: count)
+        tables.deallocate()
         writers.deinitialize(count: 1)
         UnsafeMutableRawPointer(writers).deallocate()
     }
 
-    /// The shard for a key's hash value.
+    /// The shard (its index) for a key's hash value.
     @inlinable
-    func shard(for hash: Int) -> UnsafeMutablePointer<MemoryCacheShard<Key, Value>> {
-        base + (hash & mask)
+    func shard(for hash: Int) -> Int {
+        hash & mask
     }
 
-    /// Runs `body` on `shard`'s table as a reader: announced on `stripe`
-    /// (the caller's read-buffer stripe) and without a lock while no writer
-    /// is at work, else under the shard's lock. `body` must not call the cache.
+    /// Runs `body` on shard `index`'s table as a reader: announced on
+    /// `stripe` (the caller's read-buffer stripe) and without a lock while no
+    /// writer is at work, else under the shard's lock. `body` must not call
+    /// the cache.
     @inlinable @inline(__always)
     func read<Result>(
-        _ shard: UnsafeMutablePointer<MemoryCacheShard<Key, Value>>,
+        _ index: Int,
         announcingOn stripe: UnsafeMutablePointer<Atomic<Int>>,
         _ body: (borrowing MemoryCacheTable<Key, Value>) -> Result
     ) -> Result {
@@ -100,35 +107,32 @@ struct MemoryCacheShards<Key: Hashable & Sendable, Value: Sendable>: @unchecked 
         if writers.pointee.load(ordering: .relaxed) == 0 {
             readers.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
             if writers.pointee.load(ordering: .sequentiallyConsistent) == 0 {
-                let result = body(shard.pointee.table)
+                let result = body(tables[index])
                 readers.pointee.wrappingSubtract(1, ordering: .releasing)
                 return result
             }
             readers.pointee.wrappingSubtract(1, ordering: .releasing)
         }
-        return shard.pointee.lock.locked { _ in body(shard.pointee.table) }
+        return locks[index].lock.locked { _ in body(tables[index]) }
     }
 
-    /// Runs `body` on `shard`'s table under its lock, as a reader that does
-    /// not announce itself (scans, tests).
-    func readLocked<Result>(
-        _ shard: UnsafeMutablePointer<MemoryCacheShard<Key, Value>>,
-        _ body: (borrowing MemoryCacheTable<Key, Value>) -> Result
-    ) -> Result {
-        shard.pointee.lock.locked { _ in body(shard.pointee.table) }
+    /// Runs `body` on shard `index`'s table under its lock, as a reader that
+    /// does not announce itself (scans, tests).
+    func readLocked<Result>(_ index: Int, _ body: (borrowing MemoryCacheTable<Key, Value>) -> Result) -> Result {
+        locks[index].lock.locked { _ in body(tables[index]) }
     }
 
-    /// Runs `body` to change `shard`'s table: raises the writer flag, waits
-    /// for announced readers to leave, and changes the table under the
+    /// Runs `body` to change shard `index`'s table: raises the writer flag,
+    /// waits for announced readers to leave, and changes the table under the
     /// shard's lock. Only under the policy lock (one writer at a time).
     func write<Result>(
-        _ shard: UnsafeMutablePointer<MemoryCacheShard<Key, Value>>,
+        _ index: Int,
         readers: MemoryCacheReadBuffer,
         _ body: (inout MemoryCacheTable<Key, Value>) -> Result
     ) -> Result {
         writers.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
         readers.waitUntilNoReaders()
-        let result = shard.pointee.lock.locked { _ in body(&shard.pointee.table) }
+        let result = locks[index].lock.locked { _ in body(&tables[index]) }
         writers.pointee.wrappingSubtract(1, ordering: .releasing)
         return result
     }
