@@ -46,12 +46,13 @@ func redisTierBenchmarks() {
         return tier
     }
 
-    // Pipelined: 16 tasks, each sending rounds of 16 GETs in one pipeline
-    // (redis-benchmark -P 16 keeps 16 GETs in flight on each of its 50 connections).
+    // Pipelined: 50 tasks, each sending rounds of 16 GETs in one pipeline, the
+    // baseline's shape (redis-benchmark -P 16 keeps 16 GETs in flight on each
+    // of its 50 clients, -c's default).
     Benchmark("L2 pipelined GET, 16 per round trip", configuration: configuration) { benchmark, tier in
         let round = [[[UInt8]]](repeating: [Array("GET".utf8), tier.redisKey(for: "key:__rand_int__")], count: 16)
         for _ in benchmark.scaledIterations {
-            try await concurrently(tasks: 16, calls: redisGetsPerIteration / 16) {
+            try await concurrently(tasks: 50, calls: redisGetsPerIteration / 16) {
                 blackHole(try await tier.pool.pipeline(round))
             }
         }
@@ -98,9 +99,11 @@ func redisTierBenchmarks() {
 /// Runs `body` `calls` times in total, split evenly over `tasks` concurrent tasks.
 private func concurrently(tasks: Int, calls: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
-        for _ in 0..<tasks {
+        for task in 0..<tasks {
+            // Exactly `calls` in all: the first `calls % tasks` tasks take one more.
+            let share = calls / tasks + (task < calls % tasks ? 1 : 0)
             group.addTask {
-                for _ in 0..<calls / tasks {
+                for _ in 0..<share {
                     try await body()
                 }
             }
