@@ -54,7 +54,7 @@ public final class RedisConnectionPool: Service, Sendable {
     private let connections: [RedisPoolConnection]
     private let nextConnection = Atomic<UInt>(0)
     /// Marked when ``close()`` has finished.
-    private let closedSignal = CacheClosedSignal()
+    private let closedSignal = ClosedSignal()
 
     /// Creates a pool whose connections open on first use.
     /// - Parameters:

@@ -31,7 +31,7 @@ final class SQLiteTierEngine: Sendable {
     private let state = Mutex(State())
     private let isClosed = Atomic<Bool>(false)
     /// Marked when ``close()`` has finished.
-    private let closedSignal = CacheClosedSignal()
+    private let closedSignal = ClosedSignal()
     private let nextLane = Atomic<Int>(0)
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation

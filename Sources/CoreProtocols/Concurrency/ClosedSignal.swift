@@ -1,10 +1,10 @@
-import CoreProtocols
 import Synchronization
 
-/// Tells waiters that a tier or pool has closed: ``wait()`` returns once
-/// ``markClosed()`` was called or the waiting task is cancelled. What a
-/// `run()` that ties a client's shutdown to a service's waits on.
-final class CacheClosedSignal: Sendable {
+/// Tells waiters that a client has closed: ``wait()`` returns once
+/// ``markClosed()`` was called or the waiting task is cancelled. What the
+/// `run()` of a client that is a swift-service-lifecycle `Service` waits on
+/// (the Redis pool, the L3 tier, the Kafka admin client).
+package final class ClosedSignal: Sendable {
     private let state = Mutex(State())
 
     private struct State: ~Copyable {
@@ -13,21 +13,28 @@ final class CacheClosedSignal: Sendable {
         var closed = false
     }
 
-    init() {}
+    package init() {}
 
-    /// Marks the owner closed and wakes every waiter; later waits return at once.
-    func markClosed() {
-        let waiters = state.locked { state -> [CheckedContinuation<Void, Never>] in
+    /// Whether ``markClosed()`` was called.
+    package var isClosed: Bool { state.locked { $0.closed } }
+
+    /// Marks the owner closed and wakes every waiter; later waits return at
+    /// once. Returns `true` only for the call that closed it.
+    @discardableResult
+    package func markClosed() -> Bool {
+        let (first, waiters) = state.locked { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            let first = !state.closed
             state.closed = true
             let waiters = Array(state.waiters.values)
             state.waiters = [:]
-            return waiters
+            return (first, waiters)
         }
         for waiter in waiters { waiter.resume() }
+        return first
     }
 
     /// Returns once ``markClosed()`` was called or the calling task is cancelled.
-    func wait() async {
+    package func wait() async {
         let id = state.locked { state -> Int in
             state.nextWaiter += 1
             return state.nextWaiter
