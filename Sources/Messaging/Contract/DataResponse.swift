@@ -12,7 +12,10 @@ public import CoreProtocols
 /// try response.validate()
 /// let bytes = response.toJSONBytes()
 /// ```
-public struct DataResponse: Hashable, Sendable, Codable {
+public struct DataResponse: ContractMessage {
+    /// `"data response"`, in error messages.
+    public static let kind = "data response"
+
     /// The message metadata (`metadata`).
     public var metadata: MessageMetadata
     /// What is answered (`payload`).
@@ -144,19 +147,6 @@ public struct DataResponse: Hashable, Sendable, Codable {
         self.unknownFields = parts.unknownFields
     }
 
-    /// Reads a response from JSON text (`from_json`).
-    /// - Throws: `WhaleError` `.malformedData`: malformed JSON, JSON that is not an
-    ///   object, or the errors of ``init(dictionary:)``.
-    public init(json: String) throws {
-        try self.init(dictionary: ContractEnvelope.parseObject({ try JSONValue(parsing: json) }, kind: "data response"))
-    }
-
-    /// Reads a response from UTF-8 JSON bytes (a Kafka message's value).
-    /// - Throws: as `init(json:)`.
-    public init(json bytes: some Collection<UInt8>) throws {
-        try self.init(dictionary: ContractEnvelope.parseObject({ try JSONValue(parsing: bytes) }, kind: "data response"))
-    }
-
     /// The dictionary view (`to_dict`): `metadata` and `payload` with every field,
     /// plus unknown fields at every level.
     public func toDictionary() -> [String: JSONValue] {
@@ -167,64 +157,17 @@ public struct DataResponse: Hashable, Sendable, Codable {
         )
     }
 
-    /// The response as compact JSON text (`to_json`), keys sorted.
-    public func toJSON() -> String {
-        JSONValue.object(toDictionary()).encodedString()
-    }
-
-    /// The response as compact UTF-8 JSON bytes, ready to send as a Kafka message's value.
-    public func toJSONBytes() -> [UInt8] {
-        JSONValue.object(toDictionary()).encoded()
-    }
-
-    // MARK: Codable
-
-    /// Decodes through the dictionary view; errors are those of ``init(dictionary:)``.
-    public init(from decoder: any Decoder) throws {
-        try self.init(dictionary: ContractEnvelope.parseObject({ try JSONValue(from: decoder) }, kind: "data response"))
-    }
-
-    /// Encodes the dictionary view.
-    public func encode(to encoder: any Encoder) throws {
-        try JSONValue.object(toDictionary()).encode(to: encoder)
-    }
-
     // MARK: Validation
 
-    /// Whether the required fields are filled in (`is_valid_data_response`):
+    /// Checks that the required fields are filled in (``ContractMessage/isValid``):
     /// `request_id`, `timestamp`, `source`, `destination` in the metadata and
     /// `operation`, `status`, `data_type` in the payload (empty strings count as missing).
-    public var isValid: Bool {
-        (try? validate()) != nil
-    }
-
-    /// Checks what ``isValid`` checks.
     /// - Throws: `WhaleError` `.invalidInput` listing every empty required field,
     ///   e.g. `data response is missing required fields: payload.status`.
     public func validate() throws {
         try ContractEnvelope.validate(
             metadata.emptyRequiredFields() + payload.emptyRequiredFields(),
-            kind: "data response"
+            kind: Self.kind
         )
-    }
-
-    /// Whether a dictionary is a valid response (`is_valid_data_response` on a dict):
-    /// it decodes and ``isValid`` holds.
-    public static func isValid(dictionary: [String: JSONValue]) -> Bool {
-        (try? validate(dictionary: dictionary)) != nil
-    }
-
-    /// Checks what ``isValid(dictionary:)`` checks.
-    /// - Throws: the errors of ``init(dictionary:)`` (`.malformedData`, listing every
-    ///   missing required field), then those of ``validate()`` (`.invalidInput`).
-    public static func validate(dictionary: [String: JSONValue]) throws {
-        try DataResponse(dictionary: dictionary).validate()
-    }
-
-    // MARK: Expiry
-
-    /// Whether the response has expired at `now`; see ``MessageMetadata/isExpired(now:)``.
-    public func isExpired(now: WhaleInstant) -> Bool {
-        metadata.isExpired(now: now)
     }
 }
