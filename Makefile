@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := test
 
 SERVICES := .services
-SETUP_STAMP := $(SERVICES)/.setup-v1
+SETUP_STAMP := $(SERVICES)/.setup-v2
 FILTER ?=
 SWIFT_TEST_FLAGS ?=
 

