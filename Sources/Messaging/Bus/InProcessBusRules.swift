@@ -9,12 +9,12 @@ enum InProcessBusRules {
         try KafkaTopicName.validate(name)
     }
 
-    /// Checks a consumer group name: not empty.
+    /// Checks a consumer group name by the Kafka subscriber's rules
+    /// (`KafkaNames`): 1…255 UTF-8 bytes, not only white space, no control
+    /// characters.
     /// - Throws: `WhaleError` `.invalidInput`.
     static func validateGroupName(_ group: String) throws {
-        if group.isEmpty {
-            throw WhaleError(.invalidInput, "consumer group name is empty")
-        }
+        try KafkaNames.validateGroup(group)
     }
 
     /// The bytes a message counts for in size limits and retention: key, value,

@@ -1,0 +1,425 @@
+internal import CWhaleKafka
+import CoreProtocols
+import Logging
+
+/// One partition of one topic.
+struct RDKafkaTopicPartition: Hashable, Sendable, CustomStringConvertible {
+    var topic: String
+    var partition: Int32
+
+    var description: String { "\(topic)[\(partition)]" }
+}
+
+/// A rebalance as librdkafka reported it to the rebalance callback.
+struct RDKafkaRebalance: Sendable {
+    enum Kind: Sendable {
+        /// The partitions were added to the assignment (already applied).
+        case assigned
+        /// The partitions are about to leave the assignment (applied after the
+        /// handler returns).
+        case revoked
+    }
+
+    var kind: Kind
+    var partitions: [RDKafkaTopicPartition]
+    /// `true` for the COOPERATIVE protocol (incremental), `false` for EAGER.
+    var isCooperative: Bool
+    /// The partitions were lost (session timeout, fencing): committing their
+    /// offsets would fail, another member may own them already.
+    var isLost: Bool
+}
+
+/// What one poll of the consumer returned.
+enum RDKafkaConsumerEvent {
+    case message(InboundMessage)
+    /// A consumer error; `isFatal` means the client can no longer be used.
+    case error(WhaleError, isFatal: Bool)
+}
+
+/// Owns one high-level consumer (`rd_kafka_new(RD_KAFKA_CONSUMER)`), its
+/// callbacks, and destroys it in `deinit`.
+///
+/// Not `Sendable` on purpose: it lives on the thread that polls it, which makes
+/// every call (poll, pause, store, commit, close); the rebalance, statistics and
+/// commit callbacks run on that thread, inside ``poll(timeout:onRebalance:)``
+/// and ``close(onRebalance:)``. Only the log callback runs on librdkafka's own
+/// threads.
+final class RDKafkaConsumerHandle {
+    private let handle: OpaquePointer
+    private let context: Unmanaged<RDKafkaConsumerContext>
+    private let logger: Logger
+
+    /// Creates the consumer and redirects its main queue to the consumer
+    /// queue, so ``poll(timeout:onRebalance:)`` serves every callback.
+    /// - Parameters:
+    ///   - onStatistics: receives librdkafka's statistics JSON
+    ///     (`statistics.interval.ms` must be set for any to come).
+    ///   - onCommitFailure: receives failed offset commits (auto or async).
+    /// - Throws: `WhaleError` `.invalidConfiguration` for a rejected property.
+    init(
+        properties: [(String, String)],
+        logger: Logger,
+        onStatistics: ((String) -> Void)? = nil,
+        onCommitFailure: ((WhaleError) -> Void)? = nil
+    ) throws {
+        guard let conf = rd_kafka_conf_new() else {
+            throw WhaleError(.resourceExhausted, "librdkafka: cannot allocate a configuration")
+        }
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (key, value) in properties {
+            if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw WhaleError(.invalidConfiguration, "librdkafka property \(key)=\(value): \(Self.text(errorText))")
+            }
+        }
+        let context = Unmanaged.passRetained(
+            RDKafkaConsumerContext(logger: logger, onStatistics: onStatistics, onCommitFailure: onCommitFailure)
+        )
+        rd_kafka_conf_set_opaque(conf, context.toOpaque())
+        rd_kafka_conf_set_log_cb(conf, consumerLogCallback)
+        rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
+        rd_kafka_conf_set_offset_commit_cb(conf, offsetCommitCallback)
+        if onStatistics != nil { rd_kafka_conf_set_stats_cb(conf, statisticsCallback) }
+        // On success rd_kafka_new takes ownership of conf; on failure it stays ours.
+        guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            context.release()
+            throw WhaleError(.invalidConfiguration, "librdkafka: cannot create a consumer: \(Self.text(errorText))")
+        }
+        rd_kafka_poll_set_consumer(handle)
+        self.handle = handle
+        self.context = context
+        self.logger = logger
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+        context.release()
+    }
+
+    /// Asks a broker for the cluster's brokers (blocking up to `timeout`), to
+    /// find out early that the cluster cannot be reached.
+    /// - Throws: `WhaleError` `.unavailable` or `.timeout`.
+    func checkConnection(timeout: Duration) throws {
+        var raw: UnsafePointer<rd_kafka_metadata>?
+        let status = rd_kafka_metadata(handle, 0, nil, &raw, RDKafkaClient.milliseconds(timeout))
+        if let raw { rd_kafka_metadata_destroy(raw) }
+        guard status == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw RDKafkaError.make(status, "reaching the Kafka cluster")
+        }
+    }
+
+    /// Joins the group for `topic` (asynchronously: the assignment arrives
+    /// through the rebalance callback during a later poll).
+    func subscribe(topic: String) throws {
+        let list = try Self.makeList([RDKafkaTopicPartition(topic: topic, partition: RD_KAFKA_PARTITION_UA)])
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let status = rd_kafka_subscribe(handle, list)
+        guard status == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw RDKafkaError.make(status, "subscribing to '\(topic)'")
+        }
+    }
+
+    /// Waits up to `timeout` for a message or an error; serves callbacks
+    /// meanwhile (a rebalance calls `onRebalance` on this thread).
+    func poll(timeout: Duration, onRebalance: (RDKafkaRebalance) -> Void) -> RDKafkaConsumerEvent? {
+        withRebalanceHandler(onRebalance) {
+            guard let raw = rd_kafka_consumer_poll(handle, RDKafkaClient.milliseconds(timeout)) else { return nil }
+            defer { rd_kafka_message_destroy(raw) }
+            let status = raw.pointee.err
+            guard status == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                if status == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
+                return error(status, detail: rd_kafka_message_errstr(raw).map { String(cString: $0) })
+            }
+            return .message(Self.inbound(raw))
+        }
+    }
+
+    /// The partitions currently assigned to this member.
+    func assignment() -> [RDKafkaTopicPartition] {
+        var raw: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &raw) == RD_KAFKA_RESP_ERR_NO_ERROR, let raw else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(raw) }
+        return Self.partitions(in: raw)
+    }
+
+    /// Stops fetching `partitions`; librdkafka drops what it prefetched and, on
+    /// ``resume(_:)``, fetches again from the last message it returned.
+    func pause(_ partitions: [RDKafkaTopicPartition]) {
+        guard !partitions.isEmpty, let list = try? Self.makeList(partitions) else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let status = rd_kafka_pause_partitions(handle, list)
+        if status != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("pausing \(partitions) failed: \(String(cString: rd_kafka_err2str(status)))")
+        }
+    }
+
+    /// Resumes fetching `partitions`.
+    func resume(_ partitions: [RDKafkaTopicPartition]) {
+        guard !partitions.isEmpty, let list = try? Self.makeList(partitions) else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let status = rd_kafka_resume_partitions(handle, list)
+        if status != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("resuming \(partitions) failed: \(String(cString: rd_kafka_err2str(status)))")
+        }
+    }
+
+    /// Stores the offsets to commit next (`rd_kafka_offsets_store`): each is the
+    /// offset of the next message to read, one past the last one handled.
+    /// Offsets of partitions no longer assigned are refused by librdkafka and
+    /// left out silently.
+    func store(_ offsets: [(RDKafkaTopicPartition, Int64)]) {
+        guard !offsets.isEmpty, let list = try? Self.makeList(offsets.map(\.0)) else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (index, entry) in offsets.enumerated() {
+            list.pointee.elems[index].offset = entry.1
+        }
+        let status = rd_kafka_offsets_store(handle, list)
+        if status != RD_KAFKA_RESP_ERR_NO_ERROR && status != RD_KAFKA_RESP_ERR__STATE {
+            logger.debug("storing offsets failed: \(String(cString: rd_kafka_err2str(status)))")
+        }
+    }
+
+    /// Commits the stored offsets of the current assignment. With
+    /// `synchronously`, waits for the coordinator's answer.
+    /// - Throws: `WhaleError` for a failed synchronous commit; having nothing
+    ///   new to commit is not an error.
+    func commitStored(synchronously: Bool) throws {
+        let status = rd_kafka_commit(handle, nil, synchronously ? 0 : 1)
+        guard status == RD_KAFKA_RESP_ERR_NO_ERROR || status == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            throw RDKafkaError.make(status, "committing offsets")
+        }
+    }
+
+    /// The group's committed offsets for `partitions` (blocking up to
+    /// `timeout`); a partition without a committed offset is left out.
+    func committed(_ partitions: [RDKafkaTopicPartition], timeout: Duration) throws -> [RDKafkaTopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        let list = try Self.makeList(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let status = rd_kafka_committed(handle, list, RDKafkaClient.milliseconds(timeout))
+        guard status == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw RDKafkaError.make(status, "reading committed offsets")
+        }
+        var result: [RDKafkaTopicPartition: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR, element.offset >= 0, let topic = element.topic else { continue }
+            result[RDKafkaTopicPartition(topic: String(cString: topic), partition: element.partition)] = element.offset
+        }
+        return result
+    }
+
+    /// Leaves the group (`rd_kafka_consumer_close`): the final revoke goes
+    /// through `onRebalance`, then librdkafka commits what is stored.
+    /// - Returns: the error librdkafka reported, if any.
+    func close(onRebalance: (RDKafkaRebalance) -> Void) -> WhaleError? {
+        withRebalanceHandler(onRebalance) {
+            let status = rd_kafka_consumer_close(handle)
+            return status == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : RDKafkaError.make(status, "leaving the consumer group")
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func withRebalanceHandler<Result>(_ handler: (RDKafkaRebalance) -> Void, _ body: () -> Result) -> Result {
+        withoutActuallyEscaping(handler) { escapable in
+            let context = self.context.takeUnretainedValue()
+            context.rebalanceHandler = escapable
+            defer { context.rebalanceHandler = nil }
+            return body()
+        }
+    }
+
+    private func error(_ status: rd_kafka_resp_err_t, detail: String?) -> RDKafkaConsumerEvent {
+        if status == RD_KAFKA_RESP_ERR__FATAL {
+            var text = [CChar](repeating: 0, count: 512)
+            let cause = rd_kafka_fatal_error(handle, &text, text.count)
+            let error = RDKafkaError.make(cause, "fatal consumer error: \(Self.text(text))")
+            return .error(WhaleError(error.code, error.message, isRetriable: false), isFatal: true)
+        }
+        let base = RDKafkaError.make(status, "consumer error")
+        guard let detail, !detail.isEmpty else { return .error(base, isFatal: false) }
+        return .error(WhaleError(base.code, "consumer error: \(detail)", isRetriable: base.isRetriable), isFatal: false)
+    }
+
+    static func makeList(_ partitions: [RDKafkaTopicPartition]) throws -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+        guard let list = rd_kafka_topic_partition_list_new(Int32(clamping: max(1, partitions.count))) else {
+            throw WhaleError(.resourceExhausted, "librdkafka: cannot allocate a partition list")
+        }
+        for entry in partitions {
+            rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition)
+        }
+        return list
+    }
+
+    static func partitions(in list: UnsafePointer<rd_kafka_topic_partition_list_t>?) -> [RDKafkaTopicPartition] {
+        guard let list else { return [] }
+        return (0..<Int(list.pointee.cnt)).compactMap { index in
+            let element = list.pointee.elems[index]
+            guard let topic = element.topic else { return nil }
+            return RDKafkaTopicPartition(topic: String(cString: topic), partition: element.partition)
+        }
+    }
+
+    static func inbound(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> InboundMessage {
+        let message = raw.pointee
+        let topic = message.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? ""
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let millis = rd_kafka_message_timestamp(raw, &timestampType)
+        return InboundMessage(
+            topic: topic,
+            partition: message.partition,
+            offset: message.offset,
+            key: message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) },
+            value: message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? [],
+            headers: headers(raw),
+            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+                ? nil : WhaleInstant(nanosecondsSinceEpoch: millis &* 1_000_000)
+        )
+    }
+
+    private static func headers(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> [MessageHeader] {
+        var list: OpaquePointer?
+        guard rd_kafka_message_headers(raw, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        var result: [MessageHeader] = []
+        var index = 0
+        var name: UnsafePointer<CChar>?
+        var value: UnsafeRawPointer?
+        var size = 0
+        while rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let key = name.map { String(cString: $0) } ?? ""
+            result.append(MessageHeader(key: key, value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+            index += 1
+        }
+        return result
+    }
+
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// The consumer's opaque: what its callbacks need.
+///
+/// `logger` and the two reporting closures are set once and read from any
+/// thread (the log callback runs on librdkafka's threads);
+/// `rebalanceHandler` is only touched by the polling thread, around the call
+/// that serves the callback.
+private final class RDKafkaConsumerContext {
+    let logger: Logger
+    let onStatistics: ((String) -> Void)?
+    let onCommitFailure: ((WhaleError) -> Void)?
+    var rebalanceHandler: ((RDKafkaRebalance) -> Void)?
+
+    init(logger: Logger, onStatistics: ((String) -> Void)?, onCommitFailure: ((WhaleError) -> Void)?) {
+        self.logger = logger
+        self.onStatistics = onStatistics
+        self.onCommitFailure = onCommitFailure
+    }
+
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> RDKafkaConsumerContext? {
+        opaque.map { Unmanaged<RDKafkaConsumerContext>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+/// Applies the rebalance (EAGER: `rd_kafka_assign`; COOPERATIVE: incremental)
+/// and tells the polling thread: an assignment after it is applied, a
+/// revocation before, so its offsets can still be committed.
+private let rebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { client, status, list, opaque in
+        guard let client, let context = RDKafkaConsumerContext.from(opaque) else { return }
+        let cooperative = rd_kafka_rebalance_protocol(client).map { String(cString: $0) } == "COOPERATIVE"
+        let partitions = RDKafkaConsumerHandle.partitions(in: list)
+        switch status {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(client, list) {
+                    context.logger.error("incremental assign failed: \(String(cString: rd_kafka_error_string(error)))")
+                    rd_kafka_error_destroy(error)
+                }
+            } else {
+                let result = rd_kafka_assign(client, list)
+                if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    context.logger.error("assign failed: \(String(cString: rd_kafka_err2str(result)))")
+                }
+            }
+            context.rebalanceHandler?(
+                RDKafkaRebalance(kind: .assigned, partitions: partitions, isCooperative: cooperative, isLost: false)
+            )
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let lost = rd_kafka_assignment_lost(client) != 0
+            context.rebalanceHandler?(
+                RDKafkaRebalance(kind: .revoked, partitions: partitions, isCooperative: cooperative, isLost: lost)
+            )
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(client, list) {
+                    context.logger.error("incremental unassign failed: \(String(cString: rd_kafka_error_string(error)))")
+                    rd_kafka_error_destroy(error)
+                }
+            } else {
+                rd_kafka_assign(client, nil)
+            }
+        default:
+            // A rebalance error: drop the whole assignment, uncommitted.
+            context.logger.error("rebalance error: \(String(cString: rd_kafka_err2str(status)))")
+            var raw: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            var current: [RDKafkaTopicPartition] = []
+            if rd_kafka_assignment(client, &raw) == RD_KAFKA_RESP_ERR_NO_ERROR, let raw {
+                current = RDKafkaConsumerHandle.partitions(in: raw)
+                rd_kafka_topic_partition_list_destroy(raw)
+            }
+            context.rebalanceHandler?(
+                RDKafkaRebalance(kind: .revoked, partitions: current, isCooperative: cooperative, isLost: true)
+            )
+            rd_kafka_assign(client, nil)
+        }
+    }
+
+/// Reports failed commits; "nothing to commit" is not a failure.
+private let offsetCommitCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { _, status, _, opaque in
+        guard status != RD_KAFKA_RESP_ERR_NO_ERROR, status != RD_KAFKA_RESP_ERR__NO_OFFSET,
+            let context = RDKafkaConsumerContext.from(opaque)
+        else { return }
+        let error = RDKafkaError.make(status, "committing offsets")
+        context.logger.warning("\(error)")
+        context.onCommitFailure?(error)
+    }
+
+/// Hands librdkafka's statistics JSON over; librdkafka frees it (returns 0).
+private let statisticsCallback:
+    @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
+        _, json, length, opaque in
+        guard let json, let context = RDKafkaConsumerContext.from(opaque), let report = context.onStatistics else { return 0 }
+        let text = String(
+            decoding: UnsafeRawBufferPointer(start: UnsafeRawPointer(json), count: length),
+            as: UTF8.self
+        )
+        report(text)
+        return 0
+    }
+
+/// Forwards librdkafka's log lines (syslog levels) to swift-log.
+private let consumerLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+    client, level, facility, text in
+    guard let client, let text, let context = RDKafkaConsumerContext.from(rd_kafka_opaque(client)) else { return }
+    let swiftLevel: Logger.Level =
+        switch level {
+        case ...2: .critical
+        case 3: .error
+        case 4: .warning
+        case 5: .notice
+        case 6: .info
+        default: .debug
+        }
+    context.logger.log(
+        level: swiftLevel,
+        "\(String(cString: text))",
+        metadata: ["rdkafka.facility": "\(facility.map { String(cString: $0) } ?? "")"]
+    )
+}
