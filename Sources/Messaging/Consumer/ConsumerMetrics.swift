@@ -22,7 +22,11 @@ final class ConsumerMetrics: Sendable {
         self.group = group
         self.factory = factory
         let dimensions = [("topic", topic), ("group", group)]
-        handled = Counter(label: "whale_kafka_consumer_messages", dimensions: dimensions + [("outcome", "handled")], factory: factory)
+        handled = Counter(
+            label: "whale_kafka_consumer_messages",
+            dimensions: dimensions + [("outcome", "handled")],
+            factory: factory
+        )
         failedAttempts = Counter(
             label: "whale_kafka_consumer_messages",
             dimensions: dimensions + [("outcome", "failed_attempt")],

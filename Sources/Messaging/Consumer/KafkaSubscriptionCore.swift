@@ -625,7 +625,10 @@ final class KafkaSubscriptionCore: Sendable {
             if paused { handle.pause(event.partitions) }
             logger.info(
                 "partitions assigned",
-                metadata: ["kafka.partitions": "\(partitions)", "kafka.protocol": "\(event.isCooperative ? "cooperative" : "eager")"]
+                metadata: [
+                    "kafka.partitions": "\(partitions)",
+                    "kafka.protocol": "\(event.isCooperative ? "cooperative" : "eager")",
+                ]
             )
             if !partitions.isEmpty { firstAssignment.fire() }
         case .revoked:
@@ -639,9 +642,10 @@ final class KafkaSubscriptionCore: Sendable {
                 return (semaphore, dropped, true)
             }
             if wait, let semaphore {
-                let deadline = DispatchTime.now() + .nanoseconds(Int(clamping: options.revocationTimeout.whaleNanoseconds))
+                let timeout = options.revocationTimeout
+                let deadline = DispatchTime.now() + .nanoseconds(Int(clamping: timeout.whaleNanoseconds))
                 if semaphore.wait(timeout: deadline) == .timedOut {
-                    logger.warning("revoke: gave up waiting for handler calls of \(partitions) after \(options.revocationTimeout)")
+                    logger.warning("revoke: gave up waiting for handler calls of \(partitions) after \(timeout)")
                 }
             }
             let offsets = state.locked { state in

@@ -65,6 +65,9 @@ public final class KafkaProducer: MessagePublisher {
         return try await withCheckedThrowingContinuation { continuation in
             let pending = PendingDelivery(topic: message.topic, continuation: continuation)
             let opaque = Unmanaged.passRetained(pending).toOpaque()
+            // librdkafka hands `pending` to the poller thread through its own
+            // queues, which ThreadSanitizer cannot see: tell it of the hand-off.
+            ThreadSanitizerHooks.release?(UnsafeRawPointer(opaque))
             let refusal = poller.whileRunning { produce(message, opaque: opaque) } ?? WhaleError(.cancelled, "the producer is closed")
             if let refusal {
                 Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
@@ -162,6 +165,7 @@ private let deliveryReportCallback:
     @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
         _, message, _ in
         guard let message, let opaque = message.pointee._private else { return }
+        ThreadSanitizerHooks.acquire?(UnsafeRawPointer(opaque))
         let pending = Unmanaged<PendingDelivery>.fromOpaque(opaque).takeRetainedValue()
         let status = message.pointee.err
         if status == RD_KAFKA_RESP_ERR_NO_ERROR {

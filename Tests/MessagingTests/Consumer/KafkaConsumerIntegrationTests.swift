@@ -51,14 +51,16 @@ struct KafkaConsumerIntegrationTests {
         #expect(statistics.failedAttempts == 0)
         #expect(statistics.assignedPartitions == [0])
         let dimensions = [("topic", topic), ("group", group)]
-        #expect(try metrics.expectCounter("whale_kafka_consumer_messages", dimensions + [("outcome", "handled")]).totalValue == 20)
+        let handled = try metrics.expectCounter("whale_kafka_consumer_messages", dimensions + [("outcome", "handled")])
+        #expect(handled.totalValue == 20)
 
         // librdkafka's statistics arrive every 200 ms; the lag gauge follows.
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(30))
         var lag: Int64?
         while lag != 0 && clock.now < deadline {
-            lag = (try? metrics.expectGauge("whale_kafka_consumer_lag", dimensions + [("partition", "0")]))?.lastValue.map { Int64($0) }
+            let gauge = try? metrics.expectGauge("whale_kafka_consumer_lag", dimensions + [("partition", "0")])
+            lag = gauge?.lastValue.map { Int64($0) }
             if lag != 0 { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(lag == 0, "consumer lag gauge after consuming everything")
@@ -126,7 +128,8 @@ struct KafkaConsumerIntegrationTests {
             metricsFactory: metrics
         )
         let log = DeliveryLog()
-        let subscription = try await subscriber.subscribe(topic: topic, group: group, options: subscriber.defaultOptions) { message in
+        let options = subscriber.defaultOptions
+        let subscription = try await subscriber.subscribe(topic: topic, group: group, options: options) { message in
             log.record(message)
             if message.offset == 1 { throw WhaleError(.malformedData, "payload is not a DataRequest") }
         }
@@ -139,8 +142,9 @@ struct KafkaConsumerIntegrationTests {
         #expect(statistics.failedAttempts == 3)
         #expect(statistics.handled == 2)
         let dimensions = [("topic", topic), ("group", group)]
-        #expect(try metrics.expectCounter("whale_kafka_consumer_messages", dimensions + [("outcome", "dead_lettered")]).totalValue == 1)
-        #expect(try metrics.expectCounter("whale_kafka_consumer_messages", dimensions + [("outcome", "failed_attempt")]).totalValue == 3)
+        let label = "whale_kafka_consumer_messages"
+        #expect(try metrics.expectCounter(label, dimensions + [("outcome", "dead_lettered")]).totalValue == 1)
+        #expect(try metrics.expectCounter(label, dimensions + [("outcome", "failed_attempt")]).totalValue == 3)
         await subscriber.shutdown()
 
         let reader = try KafkaPartitionReader(
@@ -318,7 +322,8 @@ struct KafkaConsumerIntegrationTests {
 
         let second = Set((20..<40).map { "message-\($0)" })
         try await everything.wait("the second 20") { Set($0.map(\.utf8Text)).isSuperset(of: second) }
-        #expect(Set(everything.messages.map(\.utf8Text)) == Set((0..<40).map { "message-\($0)" }), "every message arrived at least once")
+        let arrived = Set(everything.messages.map(\.utf8Text))
+        #expect(arrived == Set((0..<40).map { "message-\($0)" }), "every message arrived at least once")
         #expect(!logB.messages.isEmpty, "member B handled its partition")
         #expect(memberA.statistics.revocations >= 1)
         #expect(memberA.statistics.assignedPartitions.count == 1)
