@@ -131,7 +131,7 @@ final class RDKafkaConsumerHandle {
                 if status == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
                 return error(status, detail: rd_kafka_message_errstr(raw).map { String(cString: $0) })
             }
-            return .message(Self.inbound(raw))
+            return .message(InboundMessage(rdkafka: raw))
         }
     }
 
@@ -260,39 +260,6 @@ final class RDKafkaConsumerHandle {
             guard let topic = element.topic else { return nil }
             return RDKafkaTopicPartition(topic: String(cString: topic), partition: element.partition)
         }
-    }
-
-    static func inbound(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> InboundMessage {
-        let message = raw.pointee
-        let topic = message.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? ""
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let millis = rd_kafka_message_timestamp(raw, &timestampType)
-        return InboundMessage(
-            topic: topic,
-            partition: message.partition,
-            offset: message.offset,
-            key: message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) },
-            value: message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? [],
-            headers: headers(raw),
-            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-                ? nil : WhaleInstant(nanosecondsSinceEpoch: millis &* 1_000_000)
-        )
-    }
-
-    private static func headers(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> [MessageHeader] {
-        var list: OpaquePointer?
-        guard rd_kafka_message_headers(raw, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
-        var result: [MessageHeader] = []
-        var index = 0
-        var name: UnsafePointer<CChar>?
-        var value: UnsafeRawPointer?
-        var size = 0
-        while rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-            let key = name.map { String(cString: $0) } ?? ""
-            result.append(MessageHeader(key: key, value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
-            index += 1
-        }
-        return result
     }
 
     private static func text(_ buffer: [CChar]) -> String {
