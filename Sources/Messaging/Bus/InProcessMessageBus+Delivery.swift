@@ -122,7 +122,7 @@ extension InProcessMessageBus {
                 "max_attempts": "\(options.maxAttempts)",
                 "error": "\(failure)",
             ]
-            guard attempt >= options.maxAttempts else {
+            guard attempt >= options.maxAttempts || failure is MessageRejection else {
                 logger.debug("message handler failed; retrying", metadata: metadata)
                 let wakeups = state.locked { state -> InProcessBusWakeups in
                     var wakeups: InProcessBusWakeups = []
@@ -154,13 +154,7 @@ extension InProcessMessageBus {
     static func deadLetter(of message: InboundMessage, group: String, error: any Error, attempts: Int)
         -> InProcessBusPendingRecord
     {
-        var headers = message.headers
-        headers.append(MessageHeader(key: DeadLetterHeaders.error, string: String(describing: error)))
-        headers.append(MessageHeader(key: DeadLetterHeaders.attempts, string: String(attempts)))
-        headers.append(MessageHeader(key: DeadLetterHeaders.originalTopic, string: message.topic))
-        headers.append(MessageHeader(key: DeadLetterHeaders.originalPartition, string: String(message.partition)))
-        headers.append(MessageHeader(key: DeadLetterHeaders.originalOffset, string: String(message.offset)))
-        headers.append(MessageHeader(key: DeadLetterHeaders.group, string: group))
+        let headers = DeadLetterHeaders.headers(for: message, group: group, error: error, attempts: attempts)
         return InProcessBusPendingRecord(key: message.key, value: message.value, headers: headers)
     }
 

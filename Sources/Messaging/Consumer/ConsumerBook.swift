@@ -24,6 +24,9 @@ struct ConsumerBook {
     let preservesPartitionOrder: Bool
     /// Pause fetching at this many waiting messages.
     let capacity: Int
+    /// Hand out the most urgent waiting message first (Smart Whale priority
+    /// 1…5); `false` keeps fetch order.
+    let priorityOrdering: Bool
 
     enum Phase: Equatable {
         case running
@@ -42,18 +45,27 @@ struct ConsumerBook {
     /// Messages handed out and not finished.
     private(set) var inFlight = 0
 
-    init(maxInFlight: Int, preservesPartitionOrder: Bool, capacity: Int) {
+    init(maxInFlight: Int, preservesPartitionOrder: Bool, capacity: Int, priorityOrdering: Bool = false) {
         self.maxInFlight = max(1, maxInFlight)
         self.preservesPartitionOrder = preservesPartitionOrder
         self.capacity = max(1, capacity)
+        self.priorityOrdering = priorityOrdering
     }
+
+    /// The number of priority levels: 5 (critical … background) with priority
+    /// ordering, else 1.
+    private var levels: Int { priorityOrdering ? Priority.validRange.count : 1 }
 
     /// One assigned partition. A class so the book changes its queues in
     /// place; it never leaves the book (which lives behind a lock).
     final class PartitionProgress {
         let epoch: UInt64
-        /// Fetched, not handed out, in offset order.
-        var waiting = ConsumerFIFO<InboundMessage>()
+        /// Fetched, not handed out, in offset order: one queue per priority
+        /// level (index 0 most urgent), or a single one without priority
+        /// ordering.
+        var queues: [ConsumerFIFO<InboundMessage>]
+        /// How many messages wait over all ``queues``.
+        var waiting = 0
         /// Handed out and not yet committed over, in offset order.
         var started = ConsumerFIFO<Started>()
         var running = 0
@@ -67,7 +79,24 @@ struct ConsumerBook {
             var done: Bool
         }
 
-        init(epoch: UInt64) { self.epoch = epoch }
+        init(epoch: UInt64, levels: Int) {
+            self.epoch = epoch
+            self.queues = Array(repeating: ConsumerFIFO(), count: levels)
+        }
+
+        /// The smallest offset still waiting (`Int64.max` when none waits);
+        /// each queue is in offset order.
+        var oldestWaitingOffset: Int64 {
+            queues.reduce(Int64.max) { min($0, $1.first?.offset ?? Int64.max) }
+        }
+
+        /// The most urgent level with a waiting message.
+        var firstWaitingLevel: Int? { queues.firstIndex { !$0.isEmpty } }
+
+        func dropWaiting() {
+            for index in queues.indices { queues[index].removeAll() }
+            waiting = 0
+        }
     }
 
     /// The partitions held now, in ascending order.
@@ -90,8 +119,8 @@ struct ConsumerBook {
     /// Starts tracking newly assigned partitions, each from a fresh epoch.
     mutating func assign(_ assigned: [Int32]) {
         for partition in assigned {
-            if let old = partitions[partition] { waiting -= old.waiting.count }
-            partitions[partition] = PartitionProgress(epoch: nextEpoch)
+            if let old = partitions[partition] { waiting -= old.waiting }
+            partitions[partition] = PartitionProgress(epoch: nextEpoch, levels: levels)
             nextEpoch += 1
             if !order.contains(partition) { order.append(partition) }
         }
@@ -107,9 +136,9 @@ struct ConsumerBook {
         for partition in revoked {
             guard let progress = partitions[partition] else { continue }
             progress.revoking = true
-            dropped += progress.waiting.count
-            waiting -= progress.waiting.count
-            progress.waiting.removeAll()
+            dropped += progress.waiting
+            waiting -= progress.waiting
+            progress.dropWaiting()
             running += progress.running
         }
         return (running, dropped)
@@ -126,7 +155,7 @@ struct ConsumerBook {
         var offsets: [(partition: Int32, offset: Int64)] = []
         for partition in revoked {
             guard let progress = partitions.removeValue(forKey: partition) else { continue }
-            waiting -= progress.waiting.count
+            waiting -= progress.waiting
             if let offset = progress.pendingStore { offsets.append((partition, offset)) }
         }
         order.removeAll { partitions[$0] == nil }
@@ -135,11 +164,15 @@ struct ConsumerBook {
     }
 
     /// Adds a fetched message.
+    /// - Parameter priority: its priority, 1 (most urgent) … 5; read only with
+    ///   priority ordering.
     /// - Returns: `false` when it was dropped (stopping, or its partition is
     ///   not held or is leaving).
-    mutating func add(_ message: InboundMessage) -> Bool {
+    mutating func add(_ message: InboundMessage, priority: @autoclosure () -> Int = Priority.default.rawValue) -> Bool {
         guard phase == .running, let progress = partitions[message.partition], !progress.revoking else { return false }
-        progress.waiting.append(message)
+        let level = priorityOrdering ? min(max(priority(), 1), levels) - 1 : 0
+        progress.queues[level].append(message)
+        progress.waiting += 1
         waiting += 1
         return true
     }
@@ -157,18 +190,36 @@ struct ConsumerBook {
 
     // MARK: - Dispatcher
 
-    /// Hands out the next message: round robin over partitions, at most
-    /// ``maxInFlight`` at once, one per partition when order is kept.
+    /// Hands out the next message: the most urgent level any runnable
+    /// partition has waiting (the only level without priority ordering), round
+    /// robin over partitions within it, at most ``maxInFlight`` at once, one
+    /// per partition when order is kept.
     mutating func next() -> ConsumerTicket? {
         guard phase == .running, inFlight < maxInFlight, waiting > 0, !order.isEmpty else { return nil }
+        var level = Int.max
+        for partition in order {
+            guard let progress = partitions[partition], isRunnable(progress),
+                let first = progress.firstWaitingLevel
+            else { continue }
+            level = min(level, first)
+        }
+        guard level != Int.max else { return nil }
         for step in 0..<order.count {
             let index = (cursor + step) % order.count
             let partition = order[index]
             guard let progress = partitions[partition], isRunnable(progress),
-                let message = progress.waiting.popFirst()
+                let message = progress.queues[level].popFirst()
             else { continue }
-            progress.started.append(PartitionProgress.Started(offset: message.offset, done: false))
+            // Priority ordering hands a partition's messages out of offset
+            // order; `started` stays sorted so commits advance in order.
+            let started = PartitionProgress.Started(offset: message.offset, done: false)
+            if let last = progress.started.last, last.offset > message.offset {
+                progress.started.insert(started, at: progress.started.partitionPoint { $0.offset < message.offset })
+            } else {
+                progress.started.append(started)
+            }
             progress.running += 1
+            progress.waiting -= 1
             waiting -= 1
             inFlight += 1
             cursor = (index + 1) % order.count
@@ -192,7 +243,10 @@ struct ConsumerBook {
             if index < progress.started.count && progress.started[index].offset == offset {
                 progress.started[index].done = true
             }
-            while let first = progress.started.first, first.done {
+            // A message still waiting (handed out later by priority) holds
+            // the offset back too.
+            let oldestWaiting = progress.oldestWaitingOffset
+            while let first = progress.started.first, first.done, first.offset < oldestWaiting {
                 _ = progress.started.popFirst()
                 progress.pendingStore = first.offset + 1
             }
@@ -215,13 +269,13 @@ struct ConsumerBook {
         phase = .draining
         let dropped = waiting
         for progress in partitions.values {
-            progress.waiting.removeAll()
+            progress.dropWaiting()
         }
         waiting = 0
         return dropped
     }
 
     private func isRunnable(_ progress: PartitionProgress) -> Bool {
-        !progress.revoking && !progress.waiting.isEmpty && !(preservesPartitionOrder && progress.running > 0)
+        !progress.revoking && progress.waiting > 0 && !(preservesPartitionOrder && progress.running > 0)
     }
 }

@@ -10,6 +10,7 @@ struct ConsumerFIFO<Element> {
     var isEmpty: Bool { head == storage.count }
     var count: Int { storage.count - head }
     var first: Element? { isEmpty ? nil : storage[head] }
+    var last: Element? { isEmpty ? nil : storage[storage.count - 1] }
 
     mutating func append(_ element: Element) {
         storage.append(element)
@@ -27,6 +28,11 @@ struct ConsumerFIFO<Element> {
             head = 0
         }
         return element
+    }
+
+    /// Inserts `element` `index` places after the front (O(count)).
+    mutating func insert(_ element: Element, at index: Int) {
+        storage.insert(element, at: head + index)
     }
 
     mutating func removeAll() {

@@ -102,7 +102,8 @@ final class KafkaSubscriptionCore: Sendable {
                 book: ConsumerBook(
                     maxInFlight: options.maxInFlight,
                     preservesPartitionOrder: options.preservesPartitionOrder,
-                    capacity: options.bufferCapacity
+                    capacity: options.bufferCapacity,
+                    priorityOrdering: options.priorityOrdering
                 )
             )
         )
@@ -326,6 +327,20 @@ final class KafkaSubscriptionCore: Sendable {
     /// message is dead-lettered) or the message's partition or subscription
     /// goes away.
     private func process(_ ticket: ConsumerTicket) async {
+        if options.enforceExpiry, let found = InProcessBusRules.expiry(of: ticket.message.value),
+            SystemClock().now >= found.expiry.instant
+        {
+            let reason = WhaleError(.timeout, "request \(found.requestID) expired at \(found.expiry.text) before it was handled")
+            logger.warning(
+                "expired request not handled",
+                metadata: [
+                    "kafka.partition": "\(ticket.message.partition)", "kafka.offset": "\(ticket.message.offset)",
+                    "request_id": "\(found.requestID)",
+                ]
+            )
+            await giveUp(ticket, error: reason, attempts: 0)
+            return
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -354,9 +369,8 @@ final class KafkaSubscriptionCore: Sendable {
                 finish(ticket, .abandoned)
                 return
             }
-            if let deadLetterTopic, attempt >= options.maxAttempts {
-                let written = await deadLetter(ticket, error: failure, attempts: attempt, to: deadLetterTopic)
-                finish(ticket, written ? .deadLettered : .abandoned)
+            if deadLetterTopic != nil, attempt >= options.maxAttempts || failure is MessageRejection {
+                await giveUp(ticket, error: failure, attempts: attempt)
                 return
             }
             guard await waitBeforeRetry(options.backoff(afterAttempt: attempt), for: ticket) else {
@@ -366,6 +380,17 @@ final class KafkaSubscriptionCore: Sendable {
         }
     }
 
+    /// Dead-letters a message that will not be handled, or, with dead letters
+    /// off, leaves it uncommitted (it comes again after a restart).
+    private func giveUp(_ ticket: ConsumerTicket, error: any Error, attempts: Int) async {
+        guard let deadLetterTopic else {
+            finish(ticket, .abandoned)
+            return
+        }
+        let written = await deadLetter(ticket, error: error, attempts: attempts, to: deadLetterTopic)
+        finish(ticket, written ? .deadLettered : .abandoned)
+    }
+
     /// Writes the message to the dead-letter topic, trying again (with the
     /// retry backoff) until the broker acknowledges it or the message's
     /// partition or subscription goes away.
@@ -373,19 +398,7 @@ final class KafkaSubscriptionCore: Sendable {
     private func deadLetter(_ ticket: ConsumerTicket, error: any Error, attempts: Int, to topic: String) async -> Bool {
         guard let producer = deadLetterProducer else { return false }
         let message = ticket.message
-        var errorText = String(describing: error)
-        if errorText.utf8.count > 4096 {
-            errorText = String(decoding: errorText.utf8.prefix(4096), as: UTF8.self)
-        }
-        let headers =
-            message.headers + [
-                MessageHeader(key: DeadLetterHeaders.error, string: errorText),
-                MessageHeader(key: DeadLetterHeaders.attempts, string: String(attempts)),
-                MessageHeader(key: DeadLetterHeaders.originalTopic, string: message.topic),
-                MessageHeader(key: DeadLetterHeaders.originalPartition, string: String(message.partition)),
-                MessageHeader(key: DeadLetterHeaders.originalOffset, string: String(message.offset)),
-                MessageHeader(key: DeadLetterHeaders.group, string: group),
-            ]
+        let headers = DeadLetterHeaders.headers(for: message, group: group, error: error, attempts: attempts)
         let letter = OutboundMessage(topic: topic, key: message.key, value: message.value, headers: headers)
         var tries = 0
         while true {
@@ -529,7 +542,12 @@ final class KafkaSubscriptionCore: Sendable {
         guard !batch.isEmpty else { return }
         state.locked { state in
             for message in batch {
-                if !state.book.add(message) { state.statistics.abandoned += 1 }
+                let added = state.book.add(
+                    message,
+                    priority: Int(InProcessBusRules.priority(value: message.value, headers: message.headers)
+                        ?? InProcessBusRules.jsonPriority(message.value))
+                )
+                if !added { state.statistics.abandoned += 1 }
             }
             if state.book.hasRunnable {
                 state.dispatcherWaiter?.resume()

@@ -103,6 +103,25 @@ public struct KafkaSubscriptionOptions: Sendable, Hashable {
     /// partition) and `whale_kafka_consumer_fetch_queue` (messages); `nil`
     /// turns them off. Default: `nil`.
     public var statisticsInterval: Duration?
+    /// Opt-in priority order: when the subscription has a backlog, the waiting
+    /// message with the most urgent priority (smallest number, 1 = critical …
+    /// 5 = background) is handed out first; equal priorities go in fetch order.
+    /// The priority is the `priority` header (a decimal 1…5), else the
+    /// `metadata.priority` of a JSON Smart Whale message (``DataRequest``,
+    /// ``DataResponse``), else ``Priority/medium`` (3): the in-process bus's
+    /// rule. **This relaxes per-partition order**; offsets are still committed
+    /// in order, so a restart redelivers from the oldest message not yet
+    /// handled. The backlog looked at is what waits in the buffer
+    /// (``bufferCapacity``). Costs a JSON parse per message that mentions
+    /// `"priority"` without the header. Default: `false`.
+    public var priorityOrdering: Bool
+    /// Opt-in expiry: a JSON Smart Whale message whose `metadata.expires_at`
+    /// (or `timestamp` + `ttl`) has passed by the wall clock when it is about
+    /// to be handled is not handed to the handler; it goes to the dead-letter
+    /// topic at once with the reason in ``DeadLetterHeaders/error`` and
+    /// ``DeadLetterHeaders/attempts`` `0` (with dead letters disabled it stays
+    /// uncommitted). Costs one JSON parse per message. Default: `false`.
+    public var enforceExpiry: Bool
 
     /// Creates options; every argument defaults as documented on its property.
     public init(
@@ -122,7 +141,9 @@ public struct KafkaSubscriptionOptions: Sendable, Hashable {
         drainTimeout: Duration = .seconds(10),
         connectTimeout: Duration = .seconds(10),
         pollTimeout: Duration = .milliseconds(100),
-        statisticsInterval: Duration? = nil
+        statisticsInterval: Duration? = nil,
+        priorityOrdering: Bool = false,
+        enforceExpiry: Bool = false
     ) {
         self.maxInFlight = maxInFlight
         self.preservesPartitionOrder = preservesPartitionOrder
@@ -141,6 +162,8 @@ public struct KafkaSubscriptionOptions: Sendable, Hashable {
         self.connectTimeout = connectTimeout
         self.pollTimeout = pollTimeout
         self.statisticsInterval = statisticsInterval
+        self.priorityOrdering = priorityOrdering
+        self.enforceExpiry = enforceExpiry
     }
 
     /// Where dead letters go.

@@ -77,6 +77,11 @@ enum ContractEnvelope {
         return members
     }
 
+    /// `path: 'value'` for each of `values` that is not known.
+    static func unknownValues(_ values: [(path: String, value: String, isKnown: Bool)]) -> [String] {
+        values.compactMap { $0.isKnown ? nil : "\($0.path): '\($0.value)'" }
+    }
+
     /// Throws `.invalidInput` listing `emptyFields` unless there are none.
     static func validate(_ emptyFields: [String], kind: String) throws {
         guard !emptyFields.isEmpty else { return }

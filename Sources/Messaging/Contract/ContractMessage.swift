@@ -15,6 +15,9 @@ public protocol ContractMessage: Codable, Hashable, Sendable {
     func toDictionary() -> [String: JSONValue]
     /// Throws `WhaleError` `.invalidInput` listing every empty required field.
     func validate() throws
+    /// The fields whose enum value is not one this version knows (a newer
+    /// peer's, or a typo), as `path: 'value'`, e.g. `payload.data_type: 'hologram'`.
+    var unknownValueFields: [String] { get }
 }
 
 extension ContractMessage {
@@ -55,6 +58,19 @@ extension ContractMessage {
     /// `is_valid_data_response`); see ``validate()``.
     public var isValid: Bool {
         (try? validate()) != nil
+    }
+
+    /// ``validate()``, then refuses enum values this version does not know
+    /// (``unknownValueFields``): the check the Kafka service makes before it
+    /// sends a message and before it hands a received one to a handler.
+    /// - Throws: `WhaleError` `.invalidInput` listing every empty required
+    ///   field, or every field with an unknown value.
+    public func validateStrictly() throws {
+        try validate()
+        let unknown = unknownValueFields
+        guard unknown.isEmpty else {
+            throw WhaleError(.invalidInput, "\(Self.kind) has unknown enum values: \(unknown.joined(separator: ", "))")
+        }
     }
 
     /// Whether a dictionary is a valid message (`is_valid_…` on a dict): it

@@ -130,4 +130,17 @@ public struct DataRequest: ContractMessage {
             kind: Self.kind
         )
     }
+
+    /// The enum fields with a value this version does not know
+    /// (`metadata.request_source`, `payload.operation`, `payload.data_type`,
+    /// `payload.data_source`).
+    public var unknownValueFields: [String] {
+        var values: [(path: String, value: String, isKnown: Bool)] = [
+            ("metadata.request_source", metadata.requestSource.rawValue, metadata.requestSource.isKnown),
+            ("payload.operation", payload.operation.rawValue, payload.operation.isKnown),
+            ("payload.data_type", payload.dataType.rawValue, payload.dataType.isKnown),
+        ]
+        if let source = payload.dataSource { values.append(("payload.data_source", source.rawValue, source.isKnown)) }
+        return ContractEnvelope.unknownValues(values)
+    }
 }

@@ -170,4 +170,19 @@ public struct DataResponse: ContractMessage {
             kind: Self.kind
         )
     }
+
+    /// The enum fields with a value this version does not know
+    /// (`metadata.request_source`, `payload.operation`, `payload.status`,
+    /// `payload.data_type`, `payload.data_source`, `payload.error_code`).
+    public var unknownValueFields: [String] {
+        var values: [(path: String, value: String, isKnown: Bool)] = [
+            ("metadata.request_source", metadata.requestSource.rawValue, metadata.requestSource.isKnown),
+            ("payload.operation", payload.operation.rawValue, payload.operation.isKnown),
+            ("payload.status", payload.status.rawValue, payload.status.isKnown),
+            ("payload.data_type", payload.dataType.rawValue, payload.dataType.isKnown),
+        ]
+        if let source = payload.dataSource { values.append(("payload.data_source", source.rawValue, source.isKnown)) }
+        if let code = payload.errorCode { values.append(("payload.error_code", code.rawValue, code.isKnown)) }
+        return ContractEnvelope.unknownValues(values)
+    }
 }

@@ -12,18 +12,26 @@ public struct KafkaConfiguration: Sendable, Hashable {
     /// Further librdkafka properties, set last (they override the above).
     /// Default: none.
     public var properties: [String: String]
+    /// How often a producer reports librdkafka's statistics
+    /// (`statistics.interval.ms`), exported as swift-metrics gauges (see
+    /// ``KafkaProducerMetrics``); `nil` turns them off. Default: `nil`.
+    /// (A subscription has its own,
+    /// ``KafkaSubscriptionOptions/statisticsInterval``.)
+    public var statisticsInterval: Duration?
 
     /// Creates a configuration.
     public init(
         bootstrapServers: [ServiceEndpoint],
         clientID: String = "smart-whale",
         messageTimeout: Duration = .seconds(10),
-        properties: [String: String] = [:]
+        properties: [String: String] = [:],
+        statisticsInterval: Duration? = nil
     ) {
         self.bootstrapServers = bootstrapServers
         self.clientID = clientID
         self.messageTimeout = messageTimeout
         self.properties = properties
+        self.statisticsInterval = statisticsInterval
     }
 
     /// Parses a broker list such as `127.0.0.1:19092,kafka-2:9092`, the form of

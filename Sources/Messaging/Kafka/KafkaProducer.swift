@@ -1,6 +1,8 @@
 internal import CWhaleKafka
+public import CoreMetrics
 public import CoreProtocols
 import Dispatch
+import Foundation
 public import Logging
 import Synchronization
 
@@ -25,18 +27,37 @@ public final class KafkaProducer: MessagePublisher {
 
     /// Creates the producer and starts its delivery-report thread. It connects
     /// lazily: a wrong address fails the first send, not this call.
-    /// - Parameter logger: receives librdkafka's log lines. Default:
-    ///   `smart-whale.kafka`.
+    /// - Parameters:
+    ///   - logger: receives librdkafka's log lines. Default: `smart-whale.kafka`.
+    ///   - metricsFactory: where librdkafka's statistics go as gauges when
+    ///     ``KafkaConfiguration/statisticsInterval`` is set (see
+    ///     ``KafkaProducerMetrics``). Default: the bootstrapped
+    ///     `MetricsSystem.factory`.
     /// - Throws: ``CoreProtocols/WhaleError`` `.invalidConfiguration` for a property
     ///   librdkafka rejects.
-    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "smart-whale.kafka")) throws {
+    public init(
+        configuration: KafkaConfiguration,
+        logger: Logger = Logger(label: "smart-whale.kafka"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws {
         self.configuration = configuration
-        let properties = configuration.librdkafkaProperties(defaults: [
+        var defaults = [
             ("enable.idempotence", "true"),
             ("acks", "all"),
             ("message.timeout.ms", String(max(1, configuration.messageTimeout.whaleNanoseconds / 1_000_000))),
-        ])
-        self.client = try RDKafkaClient(kind: .producer, properties: properties, logger: logger) { conf in
+        ]
+        var onStatistics: (@Sendable (String) -> Void)?
+        if let interval = configuration.statisticsInterval {
+            defaults.append(("statistics.interval.ms", String(max(1, interval.whaleNanoseconds / 1_000_000))))
+            let metrics = KafkaProducerMetrics(clientID: configuration.clientID, factory: metricsFactory)
+            onStatistics = { metrics.record(statistics: $0) }
+        }
+        self.client = try RDKafkaClient(
+            kind: .producer,
+            properties: configuration.librdkafkaProperties(defaults: defaults),
+            logger: logger,
+            onStatistics: onStatistics
+        ) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
         }
         self.poller = RDKafkaPoller(client: client)
@@ -63,7 +84,7 @@ public final class KafkaProducer: MessagePublisher {
             throw WhaleError(.invalidInput, "cannot send to an empty topic name")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let pending = PendingDelivery(topic: message.topic, continuation: continuation)
+            let pending = PendingDelivery(topic: message.topic, completion: .single(continuation))
             let opaque = Unmanaged.passRetained(pending).toOpaque()
             // librdkafka hands `pending` to the poller thread through its own
             // queues, which ThreadSanitizer cannot see: tell it of the hand-off.
@@ -72,6 +93,51 @@ public final class KafkaProducer: MessagePublisher {
             if let refusal {
                 Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
                 continuation.resume(throwing: refusal)
+            }
+        }
+    }
+
+    /// Publishes many messages at once and waits until the broker acknowledged
+    /// (or refused) each of them: librdkafka batches them on the wire, so this
+    /// is the fast path for volume.
+    ///
+    /// Every message is enqueued with librdkafka straight away; when its local
+    /// queue is full (`queue.buffering.max.messages`), enqueueing waits for
+    /// room, up to the message timeout. Order is kept per partition.
+    /// - Returns: one result per message, in the order given: where it was
+    ///   stored, or why not (the errors of ``send(_:)``).
+    public func send(batch messages: [OutboundMessage]) async -> [Result<KafkaDeliveryReport, WhaleError>] {
+        guard !messages.isEmpty else { return [] }
+        let poller = self.poller
+        let timeout = configuration.messageTimeout
+        return await withCheckedContinuation { continuation in
+            let batch = PendingBatch(count: messages.count, continuation: continuation)
+            // Enqueueing may wait for room in librdkafka's queue: off the
+            // cooperative pool.
+            DispatchQueue.global().async {
+                let clock = ContinuousClock()
+                let deadline = clock.now.advanced(by: timeout)
+                for (index, message) in messages.enumerated() {
+                    if message.topic.isEmpty {
+                        batch.complete(index, .failure(WhaleError(.invalidInput, "cannot send to an empty topic name")))
+                        continue
+                    }
+                    let pending = PendingDelivery(topic: message.topic, completion: .batch(batch, index))
+                    let opaque = Unmanaged.passRetained(pending).toOpaque()
+                    ThreadSanitizerHooks.release?(UnsafeRawPointer(opaque))
+                    var refusal: WhaleError?
+                    while true {
+                        refusal = poller.whileRunning { self.produce(message, opaque: opaque) } ?? WhaleError(.cancelled, "the producer is closed")
+                        guard let error = refusal, error.code == .resourceExhausted, clock.now < deadline else { break }
+                        // librdkafka's queue is full: give the poller time to
+                        // serve delivery reports, then try again.
+                        Thread.sleep(forTimeInterval: 0.001)
+                    }
+                    if let refusal {
+                        Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
+                        batch.complete(index, .failure(refusal))
+                    }
+                }
             }
         }
     }
@@ -152,11 +218,53 @@ public final class KafkaProducer: MessagePublisher {
 /// One message waiting for its delivery report.
 private final class PendingDelivery {
     let topic: String
-    let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
+    let completion: Completion
 
-    init(topic: String, continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) {
+    /// Who waits for the report.
+    enum Completion {
+        /// A ``KafkaProducer/send(_:)`` caller.
+        case single(CheckedContinuation<KafkaDeliveryReport, any Error>)
+        /// Slot `index` of a ``KafkaProducer/send(batch:)`` call.
+        case batch(PendingBatch, Int)
+    }
+
+    init(topic: String, completion: Completion) {
         self.topic = topic
+        self.completion = completion
+    }
+
+    func complete(_ result: Result<KafkaDeliveryReport, WhaleError>) {
+        switch completion {
+        case .single(let continuation): continuation.resume(with: result.mapError { $0 })
+        case .batch(let batch, let index): batch.complete(index, result)
+        }
+    }
+}
+
+/// The results of one ``KafkaProducer/send(batch:)``, resumed when the last
+/// message's report came.
+private final class PendingBatch: Sendable {
+    private struct Slots {
+        var results: [Result<KafkaDeliveryReport, WhaleError>?]
+        var remaining: Int
+    }
+
+    private let slots: Mutex<Slots>
+    private let continuation: CheckedContinuation<[Result<KafkaDeliveryReport, WhaleError>], Never>
+
+    init(count: Int, continuation: CheckedContinuation<[Result<KafkaDeliveryReport, WhaleError>], Never>) {
+        self.slots = Mutex(Slots(results: Array(repeating: nil, count: count), remaining: count))
         self.continuation = continuation
+    }
+
+    func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, WhaleError>) {
+        let finished = slots.withLock { slots -> [Result<KafkaDeliveryReport, WhaleError>]? in
+            slots.results[index] = result
+            slots.remaining -= 1
+            guard slots.remaining == 0 else { return nil }
+            return slots.results.map { $0 ?? .failure(WhaleError(.internalError, "no delivery report")) }
+        }
+        if let finished { continuation.resume(returning: finished) }
     }
 }
 
@@ -169,15 +277,13 @@ private let deliveryReportCallback:
         let pending = Unmanaged<PendingDelivery>.fromOpaque(opaque).takeRetainedValue()
         let status = message.pointee.err
         if status == RD_KAFKA_RESP_ERR_NO_ERROR {
-            pending.continuation.resume(
-                returning: KafkaDeliveryReport(
-                    topic: pending.topic,
-                    partition: message.pointee.partition,
-                    offset: message.pointee.offset
+            pending.complete(
+                .success(
+                    KafkaDeliveryReport(topic: pending.topic, partition: message.pointee.partition, offset: message.pointee.offset)
                 )
             )
         } else {
-            pending.continuation.resume(throwing: RDKafkaError.make(status, "delivering to '\(pending.topic)'"))
+            pending.complete(.failure(RDKafkaError.make(status, "delivering to '\(pending.topic)'")))
         }
     }
 

@@ -20,10 +20,14 @@ final class RDKafkaClient: @unchecked Sendable {
     /// Builds the configuration and creates the client.
     /// - Parameter configure: further settings on the raw configuration
     ///   (callbacks) before the client is created.
+    /// - Parameter onStatistics: receives librdkafka's statistics JSON
+    ///   (`statistics.interval.ms` must be set for any to come), on the
+    ///   thread that polls the client.
     init(
         kind: Kind,
         properties: [(String, String)],
         logger: Logger,
+        onStatistics: (@Sendable (String) -> Void)? = nil,
         configure: (OpaquePointer) -> Void = { _ in }
     ) throws {
         guard let conf = rd_kafka_conf_new() else {
@@ -36,9 +40,10 @@ final class RDKafkaClient: @unchecked Sendable {
                 throw WhaleError(.invalidConfiguration, "librdkafka property \(key)=\(value): \(Self.text(errorText))")
             }
         }
-        let logSink = Unmanaged.passRetained(LogSink(logger: logger))
+        let logSink = Unmanaged.passRetained(LogSink(logger: logger, onStatistics: onStatistics))
         rd_kafka_conf_set_opaque(conf, logSink.toOpaque())
         rd_kafka_conf_set_log_cb(conf, logCallback)
+        if onStatistics != nil { rd_kafka_conf_set_stats_cb(conf, clientStatisticsCallback) }
         configure(conf)
         let type = kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
         // On success rd_kafka_new takes ownership of conf; on failure it stays ours.
@@ -103,10 +108,26 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 }
 
-/// The logger librdkafka's log callback writes to (the client's opaque).
+/// The logger librdkafka's log callback writes to, and the statistics
+/// handler (the client's opaque).
 private final class LogSink {
     let logger: Logger
-    init(logger: Logger) { self.logger = logger }
+    let onStatistics: (@Sendable (String) -> Void)?
+    init(logger: Logger, onStatistics: (@Sendable (String) -> Void)?) {
+        self.logger = logger
+        self.onStatistics = onStatistics
+    }
+}
+
+/// Hands librdkafka's statistics JSON to the client's handler; returns 0 so
+/// librdkafka frees the text.
+private let clientStatisticsCallback: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
+    _, json, length, opaque in
+    guard let json, let opaque else { return 0 }
+    let sink = Unmanaged<LogSink>.fromOpaque(opaque).takeUnretainedValue()
+    let text = String(decoding: UnsafeRawBufferPointer(start: json, count: length), as: UTF8.self)
+    sink.onStatistics?(text)
+    return 0
 }
 
 /// Forwards librdkafka's log lines (syslog levels) to swift-log.

@@ -282,7 +282,7 @@ public final class TopicManager: Sendable {
     }
 
     /// `"smartwhale.data.responses.<modelID>"`, after checking the model id.
-    private static func responseTopic(modelID: String) throws -> String {
+    static func responseTopic(modelID: String) throws -> String {
         guard !modelID.isEmpty else {
             throw WhaleError(.invalidInput, "model id is empty: it names the model's response topic")
         }

@@ -159,10 +159,39 @@ import Testing
         #expect(drained == Array(150..<220))
         #expect(fifo.isEmpty)
     }
+    @Test func priorityOrderingHandsOutTheMostUrgentFirstAndCommitsInOrder() throws {
+        var book = ConsumerBook(maxInFlight: 1, preservesPartitionOrder: true, capacity: 10, priorityOrdering: true)
+        book.assign([0, 1])
+        // Partition 0: offsets 0…3 with priorities 5, 3, 1, 3; partition 1: offset 0 with 2.
+        for (offset, priority) in [(0, 5), (1, 3), (2, 1), (3, 3)] {
+            _ = book.add(message(0, Int64(offset)), priority: priority)
+        }
+        _ = book.add(message(1, 0), priority: 2)
+        var order: [String] = []
+        var stores: [Int64] = []
+        while let ticket = take(&book) {
+            order.append("\(ticket.message.partition):\(ticket.message.offset)")
+            book.finish(ticket, handled: true)
+            stores += book.takePendingStores().filter { $0.partition == 0 }.map(\.offset)
+        }
+        #expect(order == ["0:2", "1:0", "0:1", "0:3", "0:0"])
+        // Offset 0 of partition 0 went last, so nothing of it was committed
+        // until then; then everything at once.
+        #expect(stores == [4])
+    }
+
+    @Test func withoutPriorityOrderingThePriorityIsIgnored() throws {
+        var book = ConsumerBook(maxInFlight: 1, preservesPartitionOrder: true, capacity: 10)
+        book.assign([0])
+        for (offset, priority) in [(0, 5), (1, 1)] { _ = book.add(message(0, Int64(offset)), priority: priority) }
+        let first = try #require(take(&book))
+        #expect(first.message.offset == 0)
+    }
 }
 
 extension ConsumerTicket: Equatable {
     static func == (lhs: ConsumerTicket, rhs: ConsumerTicket) -> Bool {
         lhs.epoch == rhs.epoch && lhs.message.partition == rhs.message.partition && lhs.message.offset == rhs.message.offset
     }
+
 }
