@@ -41,6 +41,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
         .executableTarget(
+            name: "MessagingBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "CoreProtocols", package: "smart-whale-core"),
+                .product(name: "Messaging", package: "smart-whale-core"),
+            ],
+            path: "Benchmarks/MessagingBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
             name: "ResilienceBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),

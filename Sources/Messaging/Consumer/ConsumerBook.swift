@@ -196,14 +196,16 @@ struct ConsumerBook {
     /// per partition when order is kept.
     mutating func next() -> ConsumerTicket? {
         guard phase == .running, inFlight < maxInFlight, waiting > 0, !order.isEmpty else { return nil }
-        var level = Int.max
-        for partition in order {
-            guard let progress = partitions[partition], isRunnable(progress),
-                let first = progress.firstWaitingLevel
-            else { continue }
-            level = min(level, first)
+        var level = priorityOrdering ? Int.max : 0
+        if priorityOrdering {
+            for partition in order {
+                guard let progress = partitions[partition], isRunnable(progress),
+                    let first = progress.firstWaitingLevel
+                else { continue }
+                level = min(level, first)
+            }
+            guard level != Int.max else { return nil }
         }
-        guard level != Int.max else { return nil }
         for step in 0..<order.count {
             let index = (cursor + step) % order.count
             let partition = order[index]

@@ -137,6 +137,15 @@ final class KafkaSubscriptionCore: Sendable {
         if let interval = options.statisticsInterval {
             defaults.append(("statistics.interval.ms", ms(interval)))
         }
+        if KafkaLibrary.versionNumber >= 0x0204_00ff {
+            // When librdkafka's prefetch queue is full it stops fetching for
+            // `fetch.queue.backoff.ms` (1 s by default, since 2.4.0), which
+            // stalls a consumer that drains it quickly: look again soon.
+            defaults.append(("fetch.queue.backoff.ms", "10"))
+        }
+        if let wait = options.maxFetchWait {
+            defaults.append(("fetch.wait.max.ms", String(wait.whaleNanoseconds / 1_000_000)))
+        }
         return configuration.librdkafkaProperties(defaults: defaults) + [
             ("group.id", group),
             ("enable.auto.offset.store", "false"),
@@ -271,27 +280,37 @@ final class KafkaSubscriptionCore: Sendable {
     // MARK: - Dispatcher
 
     private func dispatch() async {
-        let inline = options.maxInFlight == 1
+        if options.maxInFlight == 1 {
+            // One at a time on this task: each result is reported in the same
+            // lock acquisition that takes the next message.
+            var finished: (ConsumerTicket, Outcome)?
+            while let ticket = await nextTicket(finishing: finished) {
+                finished = (ticket, await process(ticket))
+            }
+            return
+        }
         await withDiscardingTaskGroup { group in
-            while let ticket = await nextTicket() {
-                if inline {
-                    await process(ticket)
-                } else {
-                    group.addTask { [self] in await process(ticket) }
-                }
+            while let ticket = await nextTicket(finishing: nil) {
+                group.addTask { [self] in finish(ticket, await process(ticket)) }
             }
         }
     }
 
-    /// The next message to handle; `nil` once stopping.
-    private func nextTicket() async -> ConsumerTicket? {
+    /// Reports `finishing` (if any), then takes the next message to handle;
+    /// `nil` once stopping.
+    private func nextTicket(finishing: (ConsumerTicket, Outcome)?) async -> ConsumerTicket? {
         enum Step {
             case ticket(ConsumerTicket)
             case stop
             case wait
         }
+        var finishing = finishing
         while true {
+            var drainedNow = false
             let step = state.locked { state -> Step in
+                if let (ticket, outcome) = finishing {
+                    drainedNow = Self.record(ticket, outcome, in: &state)
+                }
                 guard state.book.phase == .running else { return .stop }
                 guard let ticket = state.book.next() else { return .wait }
                 if let waiter = state.roomWaiter, state.book.hasRoom {
@@ -300,6 +319,8 @@ final class KafkaSubscriptionCore: Sendable {
                 }
                 return .ticket(ticket)
             }
+            finishing = nil
+            if drainedNow { drained.fire() }
             switch step {
             case .ticket(let ticket): return ticket
             case .stop: return nil
@@ -326,7 +347,7 @@ final class KafkaSubscriptionCore: Sendable {
     /// Calls the handler until it succeeds, the attempts are used up (then the
     /// message is dead-lettered) or the message's partition or subscription
     /// goes away.
-    private func process(_ ticket: ConsumerTicket) async {
+    private func process(_ ticket: ConsumerTicket) async -> Outcome {
         if options.enforceExpiry, let found = InProcessBusRules.expiry(of: ticket.message.value),
             SystemClock().now >= found.expiry.instant
         {
@@ -338,8 +359,7 @@ final class KafkaSubscriptionCore: Sendable {
                     "request_id": "\(found.requestID)",
                 ]
             )
-            await giveUp(ticket, error: reason, attempts: 0)
-            return
+            return await giveUp(ticket, error: reason, attempts: 0)
         }
         var attempt = 0
         while true {
@@ -348,8 +368,7 @@ final class KafkaSubscriptionCore: Sendable {
             do {
                 try await handler(ticket.message)
                 metrics.countHandled()
-                finish(ticket, .handled)
-                return
+                return .handled
             } catch {
                 failure = error
             }
@@ -365,30 +384,20 @@ final class KafkaSubscriptionCore: Sendable {
                     "attempt": "\(attempt)", "error": "\(failure)",
                 ]
             )
-            guard current, !Task.isCancelled else {
-                finish(ticket, .abandoned)
-                return
-            }
+            guard current, !Task.isCancelled else { return .abandoned }
             if deadLetterTopic != nil, attempt >= options.maxAttempts || failure is MessageRejection {
-                await giveUp(ticket, error: failure, attempts: attempt)
-                return
+                return await giveUp(ticket, error: failure, attempts: attempt)
             }
-            guard await waitBeforeRetry(options.backoff(afterAttempt: attempt), for: ticket) else {
-                finish(ticket, .abandoned)
-                return
-            }
+            guard await waitBeforeRetry(options.backoff(afterAttempt: attempt), for: ticket) else { return .abandoned }
         }
     }
 
     /// Dead-letters a message that will not be handled, or, with dead letters
     /// off, leaves it uncommitted (it comes again after a restart).
-    private func giveUp(_ ticket: ConsumerTicket, error: any Error, attempts: Int) async {
-        guard let deadLetterTopic else {
-            finish(ticket, .abandoned)
-            return
-        }
+    private func giveUp(_ ticket: ConsumerTicket, error: any Error, attempts: Int) async -> Outcome {
+        guard let deadLetterTopic else { return .abandoned }
         let written = await deadLetter(ticket, error: error, attempts: attempts, to: deadLetterTopic)
-        finish(ticket, written ? .deadLettered : .abandoned)
+        return written ? .deadLettered : .abandoned
     }
 
     /// Writes the message to the dead-letter topic, trying again (with the
@@ -444,22 +453,27 @@ final class KafkaSubscriptionCore: Sendable {
     }
 
     private func finish(_ ticket: ConsumerTicket, _ outcome: Outcome) {
-        let drainedNow = state.locked { state -> Bool in
-            state.book.finish(ticket, handled: outcome != .abandoned)
-            switch outcome {
-            case .handled: state.statistics.handled += 1
-            case .deadLettered: state.statistics.deadLettered += 1
-            case .abandoned: state.statistics.abandoned += 1
-            }
-            state.dispatcherWaiter?.resume()
-            state.dispatcherWaiter = nil
-            if let waiter = state.revokeWaiter, state.book.running(in: waiter.partitions) == 0 {
-                waiter.semaphore.signal()
-                state.revokeWaiter = nil
-            }
-            return state.book.phase == .draining && state.book.inFlight == 0
-        }
+        let drainedNow = state.locked { state in Self.record(ticket, outcome, in: &state) }
         if drainedNow { drained.fire() }
+    }
+
+    /// Books a finished message and wakes who waits for it.
+    /// - Returns: whether the subscription has just drained (stopping, and
+    ///   nothing runs any more).
+    private static func record(_ ticket: ConsumerTicket, _ outcome: Outcome, in state: inout Locked) -> Bool {
+        state.book.finish(ticket, handled: outcome != .abandoned)
+        switch outcome {
+        case .handled: state.statistics.handled += 1
+        case .deadLettered: state.statistics.deadLettered += 1
+        case .abandoned: state.statistics.abandoned += 1
+        }
+        state.dispatcherWaiter?.resume()
+        state.dispatcherWaiter = nil
+        if let waiter = state.revokeWaiter, state.book.running(in: waiter.partitions) == 0 {
+            waiter.semaphore.signal()
+            state.revokeWaiter = nil
+        }
+        return state.book.phase == .draining && state.book.inFlight == 0
     }
 
     // MARK: - Polling thread
@@ -494,7 +508,7 @@ final class KafkaSubscriptionCore: Sendable {
         started.fire()
         logger.debug("subscribed; waiting for an assignment")
         var batch: [InboundMessage] = []
-        batch.reserveCapacity(64)
+        batch.reserveCapacity(512)
         let onRebalance: (RDKafkaRebalance) -> Void = { [self] event in
             add(&batch)
             rebalance(event, handle: handle)
@@ -510,7 +524,7 @@ final class KafkaSubscriptionCore: Sendable {
             if closeRequested { break }
             // One waiting poll, then what is ready at once (no more than the
             // buffer has room for), added in one go.
-            let limit = min(64, max(1, room))
+            let limit = min(512, max(1, room))
             let wait = paused ? min(options.pollTimeout, .milliseconds(10)) : options.pollTimeout
             var event = handle.poll(timeout: wait, onRebalance: onRebalance)
             var fatal: WhaleError?

@@ -1,12 +1,23 @@
 internal import CWhaleKafka
 import CoreProtocols
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension InboundMessage {
     /// The message librdkafka delivered in `raw` (topic, partition, offset,
     /// key, value, headers, timestamp), copied out of librdkafka's buffers.
-    init(rdkafka raw: UnsafeMutablePointer<rd_kafka_message_t>) {
+    /// - Parameter knownTopic: a topic name the message probably has; when it
+    ///   does, the message shares that string instead of allocating its own.
+    init(rdkafka raw: UnsafeMutablePointer<rd_kafka_message_t>, knownTopic: String? = nil) {
         let message = raw.pointee
-        let topic = message.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? ""
+        let name = message.rkt.flatMap { rd_kafka_topic_name($0) }
+        let topic: String =
+            if let name, let knownTopic, knownTopic.withCString({ strcmp($0, name) == 0 }) {
+                knownTopic
+            } else {
+                name.map { String(cString: $0) } ?? ""
+            }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let millis = rd_kafka_message_timestamp(raw, &timestampType)
         self.init(

@@ -48,6 +48,9 @@ final class RDKafkaConsumerHandle {
     private let handle: OpaquePointer
     private let context: Unmanaged<RDKafkaConsumerContext>
     private let logger: Logger
+    /// The topic of ``subscribe(topic:)``, whose name each message then shares
+    /// instead of copying its own.
+    private var subscribedTopic: String?
 
     /// Creates the consumer and redirects its main queue to the consumer
     /// queue, so ``poll(timeout:onRebalance:)`` serves every callback.
@@ -112,6 +115,7 @@ final class RDKafkaConsumerHandle {
     /// Joins the group for `topic` (asynchronously: the assignment arrives
     /// through the rebalance callback during a later poll).
     func subscribe(topic: String) throws {
+        subscribedTopic = topic
         let list = try Self.makeList([RDKafkaTopicPartition(topic: topic, partition: RD_KAFKA_PARTITION_UA)])
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let status = rd_kafka_subscribe(handle, list)
@@ -131,7 +135,7 @@ final class RDKafkaConsumerHandle {
                 if status == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
                 return error(status, detail: rd_kafka_message_errstr(raw).map { String(cString: $0) })
             }
-            return .message(InboundMessage(rdkafka: raw))
+            return .message(InboundMessage(rdkafka: raw, knownTopic: subscribedTopic))
         }
     }
 

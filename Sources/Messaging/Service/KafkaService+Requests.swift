@@ -65,7 +65,9 @@ extension KafkaService {
     ///   - topic: Default: `smartwhale.data.requests`.
     ///   - options: Default: ``subscriptionOptions`` with
     ///     ``KafkaSubscriptionOptions/priorityOrdering`` and
-    ///     ``KafkaSubscriptionOptions/enforceExpiry`` on.
+    ///     ``KafkaSubscriptionOptions/enforceExpiry`` on, and
+    ///     ``KafkaSubscriptionOptions/maxFetchWait`` 10 ms unless set (a
+    ///     request waits for the server's next fetch).
     public func serveRequests(
         topic: String = MessagingConstants.dataRequestsTopic,
         group: String,
@@ -75,6 +77,7 @@ extension KafkaService {
         var serving = subscriptionOptions
         serving.priorityOrdering = true
         serving.enforceExpiry = true
+        serving.maxFetchWait = serving.maxFetchWait ?? .milliseconds(10)
         return try await subscribe(topic: topic, group: group, options: options ?? serving) { [self] message in
             let request = try Self.decodeRequest(message.value)
             var response = try await handler(request)
