@@ -258,7 +258,7 @@ private final class PendingBatch: Sendable {
     }
 
     func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, WhaleError>) {
-        let finished = slots.withLock { slots -> [Result<KafkaDeliveryReport, WhaleError>]? in
+        let finished = slots.locked { slots -> [Result<KafkaDeliveryReport, WhaleError>]? in
             slots.results[index] = result
             slots.remaining -= 1
             guard slots.remaining == 0 else { return nil }

@@ -1,4 +1,5 @@
 public import CoreMetrics
+import CoreProtocols
 import Foundation
 import Synchronization
 
@@ -53,7 +54,7 @@ public final class KafkaProducerMetrics: Sendable {
     }
 
     private func gauges(forBroker name: String) -> (rtt: Gauge, outbuf: Gauge) {
-        brokerGauges.withLock { gauges in
+        brokerGauges.locked { gauges in
             if let existing = gauges[name] { return existing }
             let dimensions = [("client_id", clientID), ("broker", name)]
             let created = (

@@ -100,7 +100,7 @@ public final class KafkaService: MessagePublisher, MessageSubscriber, KafkaTopic
     /// Whether a connection is open (between ``connect(timeout:)`` or the
     /// first call and ``disconnect()``).
     public var isConnected: Bool {
-        state.withLock { $0.connection != nil }
+        state.locked { $0.connection != nil }
     }
 
     /// Opens the connection and checks that the cluster answers. Calling it
@@ -119,7 +119,7 @@ public final class KafkaService: MessagePublisher, MessageSubscriber, KafkaTopic
     /// the producer and closes the admin client. A later call connects again.
     /// Idempotent.
     public func disconnect() async {
-        let (connection, listeners) = state.withLock { state in
+        let (connection, listeners) = state.locked { state in
             defer {
                 state.connection = nil
                 state.subscriptions = [:]
@@ -147,7 +147,7 @@ public final class KafkaService: MessagePublisher, MessageSubscriber, KafkaTopic
 
     /// The open connection, opened now if there is none.
     func connection() throws -> Connection {
-        try state.withLock { state throws -> Connection in
+        try state.locked { state throws -> Connection in
             if let connection = state.connection { return connection }
             let producer = try KafkaProducer(configuration: configuration, logger: logger, metricsFactory: metricsFactory)
             let admin = try KafkaAdmin(configuration: configuration, logger: logger)
@@ -354,7 +354,7 @@ public final class KafkaService: MessagePublisher, MessageSubscriber, KafkaTopic
             options: options,
             handler: handler
         )
-        state.withLock { $0.subscriptions[SubscriptionKey(topic: topic, group: group), default: []].append(subscription) }
+        state.locked { $0.subscriptions[SubscriptionKey(topic: topic, group: group), default: []].append(subscription) }
         return subscription
     }
 
@@ -389,7 +389,7 @@ public final class KafkaService: MessagePublisher, MessageSubscriber, KafkaTopic
     /// - Returns: how many were cancelled (0 when there was none).
     @discardableResult
     public func unsubscribe(topic: String, group: String) async -> Int {
-        let subscriptions = state.withLock { $0.subscriptions.removeValue(forKey: SubscriptionKey(topic: topic, group: group)) ?? [] }
+        let subscriptions = state.locked { $0.subscriptions.removeValue(forKey: SubscriptionKey(topic: topic, group: group)) ?? [] }
         await withDiscardingTaskGroup { tasks in
             for subscription in subscriptions {
                 tasks.addTask { await subscription.cancel() }
@@ -465,7 +465,7 @@ public final class KafkaService: MessagePublisher, MessageSubscriber, KafkaTopic
     /// The running listener of a response topic, started (and the topic
     /// created) on first need.
     func responseListener(for topic: String, timeout: Duration) async throws -> ResponseListener {
-        if let existing = state.withLock({ $0.listeners[topic] }) { return existing }
+        if let existing = state.locked({ $0.listeners[topic] }) { return existing }
         let connection = try connection()
         try await connection.topics.ensureTopicExists(
             topic,
@@ -474,7 +474,7 @@ public final class KafkaService: MessagePublisher, MessageSubscriber, KafkaTopic
         )
         let listener = try ResponseListener(configuration: configuration, topic: topic, logger: logger)
         try await DispatchQueue.global().runBlocking { try listener.start(timeout: timeout) }
-        let (winner, isNew) = state.withLock { state -> (ResponseListener, Bool) in
+        let (winner, isNew) = state.locked { state -> (ResponseListener, Bool) in
             if let existing = state.listeners[topic] { return (existing, false) }
             state.listeners[topic] = listener
             return (listener, true)

@@ -84,20 +84,20 @@ final class ResponseListener: Sendable {
     /// the request is sent.
     func expect(_ requestID: String) -> ResponseSlot {
         let slot = ResponseSlot()
-        waiters.withLock { $0[requestID] = slot }
+        waiters.locked { $0[requestID] = slot }
         return slot
     }
 
     /// Forgets the waiter for `requestID` (after it was answered or gave up).
     func forget(_ requestID: String) {
-        _ = waiters.withLock { $0.removeValue(forKey: requestID) }
+        _ = waiters.locked { $0.removeValue(forKey: requestID) }
     }
 
     /// Stops the thread, fails every waiter with `.cancelled` and closes the
     /// consumer. Idempotent.
     func stop() async {
         guard stopped.set() else { return }
-        let slots = waiters.withLock { waiters in
+        let slots = waiters.locked { waiters in
             defer { waiters = [:] }
             return Array(waiters.values)
         }
@@ -128,7 +128,7 @@ final class ResponseListener: Sendable {
     private func deliver(_ value: [UInt8]) {
         guard let parsed = try? JSONValue(parsing: value), let members = parsed.objectValue,
             let correlationID = members["metadata"]?["correlation_id"]?.stringValue,
-            let slot = waiters.withLock({ $0[correlationID] })
+            let slot = waiters.locked({ $0[correlationID] })
         else { return }
         do {
             slot.complete(.success(try DataResponse(dictionary: members)))
@@ -150,7 +150,7 @@ final class ResponseSlot: Sendable {
 
     /// Completes the slot; later calls do nothing.
     func complete(_ result: Result<DataResponse, WhaleError>) {
-        let continuation = state.withLock { state -> CheckedContinuation<DataResponse, any Error>? in
+        let continuation = state.locked { state -> CheckedContinuation<DataResponse, any Error>? in
             guard case .waiting(let continuation) = state else { return nil }
             state = .done(result)
             return continuation
@@ -179,7 +179,7 @@ final class ResponseSlot: Sendable {
     private func wait() async throws -> DataResponse {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let ready = state.withLock { state -> Result<DataResponse, WhaleError>? in
+                let ready = state.locked { state -> Result<DataResponse, WhaleError>? in
                     switch state {
                     case .done(let result): return result
                     case .waiting:

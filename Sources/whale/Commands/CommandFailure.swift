@@ -3,6 +3,25 @@ import CoreProtocols
 
 import Foundation
 
+/// A command whose output is lines, produced by ``execute(environment:_:)``
+/// so tests can read them; `run()` prints them and reports failures as one
+/// line on stderr (``reportingFailures(_:)``).
+protocol LineOutputCommand: AsyncParsableCommand {
+    /// Runs the command in `environment`, handing each output line to `output`.
+    func execute(environment: [String: String], _ output: (String) -> Void) async throws
+}
+
+extension LineOutputCommand {
+    /// Runs the command in this process's environment.
+    func execute(_ output: (String) -> Void) async throws {
+        try await execute(environment: ProcessInfo.processInfo.environment, output)
+    }
+
+    func run() async throws {
+        try await reportingFailures { try await execute { print($0) } }
+    }
+}
+
 /// Runs a command body; a failure becomes one line on stderr naming the
 /// problem and exit status 1, never a stack trace.
 func reportingFailures<Result>(_ body: () async throws -> Result) async throws -> Result {

@@ -14,7 +14,7 @@ struct MessagesCommand: AsyncParsableCommand {
 }
 
 extension MessagesCommand {
-    struct Send: AsyncParsableCommand {
+    struct Send: LineOutputCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send one message to TOPIC and print where the broker stored it (partition, offset).",
             discussion: """
@@ -31,16 +31,17 @@ extension MessagesCommand {
         @Option(help: "Send the contents of this file as the value.") var file: String?
         @Flag(help: "Refuse a value that is not valid JSON.") var json = false
 
-        func run() async throws {
-            try await reportingFailures { try await execute { print($0) } }
-        }
-
         /// Runs the command, handing each output line to `output`.
         /// - Parameter standardInput: reads the value when neither VALUE nor
         ///   `--file` is given. Default: all of standard input.
+        func execute(environment: [String: String], _ output: (String) -> Void) async throws {
+            try await execute(environment: environment, standardInput: { Array(FileHandle.standardInput.readDataToEndOfFile()) }, output)
+        }
+
+        /// Runs the command with `standardInput` as stdin (for tests).
         func execute(
             environment: [String: String] = ProcessInfo.processInfo.environment,
-            standardInput: () throws -> [UInt8] = { Array(FileHandle.standardInput.readDataToEndOfFile()) },
+            standardInput: () throws -> [UInt8],
             _ output: (String) -> Void
         ) async throws {
             try KafkaTopicName.validate(topic)
@@ -102,7 +103,7 @@ extension MessagesCommand {
         }
     }
 
-    struct Tail: AsyncParsableCommand {
+    struct Tail: LineOutputCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print TOPIC's messages, one a line, until --count of them arrived or --timeout passed.",
             discussion: """
@@ -124,10 +125,6 @@ extension MessagesCommand {
         @Option(help: "Seconds to read before stopping.") var timeout: Double = 10
         @Option(help: "Read only this partition.") var partition: Int32?
         @Option(help: "text or json.") var format: Format = .text
-
-        func run() async throws {
-            try await reportingFailures { try await execute { print($0) } }
-        }
 
         /// Runs the command, handing each message's line to `output` as it arrives.
         func execute(

@@ -14,7 +14,7 @@ struct TopicsCommand: AsyncParsableCommand {
 }
 
 extension TopicsCommand {
-    struct Init: AsyncParsableCommand {
+    struct Init: LineOutputCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create the Smart Whale base topics that are missing and print each one's state.",
             discussion: """
@@ -25,10 +25,6 @@ extension TopicsCommand {
         )
         @OptionGroup var options: NodeOptions
         @OptionGroup var broker: BrokerOptions
-
-        func run() async throws {
-            try await reportingFailures { try await execute { print($0) } }
-        }
 
         /// Runs the command, handing each output line to `output`.
         func execute(
@@ -55,15 +51,11 @@ extension TopicsCommand {
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: LineOutputCommand {
         static let configuration = CommandConfiguration(abstract: "Print the cluster's topic names, sorted, one a line.")
         @OptionGroup var options: NodeOptions
         @OptionGroup var broker: BrokerOptions
         @Flag(help: "Also list Kafka's internal topics (names starting with __).") var all = false
-
-        func run() async throws {
-            try await reportingFailures { try await execute { print($0) } }
-        }
 
         /// Runs the command, handing each output line to `output`.
         func execute(
@@ -79,7 +71,7 @@ extension TopicsCommand {
         }
     }
 
-    struct Create: AsyncParsableCommand {
+    struct Create: LineOutputCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create topic NAME; exit 1 when it exists already (unless --if-not-exists)."
         )
@@ -99,10 +91,6 @@ extension TopicsCommand {
         var configs: [String] = []
         @Flag(name: .customLong("if-not-exists"), help: "Exit 0, changing nothing, when the topic exists already.")
         var ifNotExists = false
-
-        func run() async throws {
-            try await reportingFailures { try await execute { print($0) } }
-        }
 
         /// Runs the command, handing each output line to `output`.
         func execute(
@@ -144,7 +132,7 @@ extension TopicsCommand {
         }
     }
 
-    struct Delete: AsyncParsableCommand {
+    struct Delete: LineOutputCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete topic NAME and its messages; exit 1 when it does not exist (unless --if-exists)."
         )
@@ -152,10 +140,6 @@ extension TopicsCommand {
         @OptionGroup var broker: BrokerOptions
         @Argument(help: "The topic.") var name: String
         @Flag(name: .customLong("if-exists"), help: "Exit 0 when the topic does not exist.") var ifExists = false
-
-        func run() async throws {
-            try await reportingFailures { try await execute { print($0) } }
-        }
 
         /// Runs the command, handing each output line to `output`.
         func execute(
@@ -176,7 +160,7 @@ extension TopicsCommand {
         }
     }
 
-    struct Info: AsyncParsableCommand {
+    struct Info: LineOutputCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print topic NAME's partitions (leader, replicas, in-sync replicas) and configuration; exit 1 when it does not exist.",
             discussion: """
@@ -187,10 +171,6 @@ extension TopicsCommand {
         @OptionGroup var options: NodeOptions
         @OptionGroup var broker: BrokerOptions
         @Argument(help: "The topic.") var name: String
-
-        func run() async throws {
-            try await reportingFailures { try await execute { print($0) } }
-        }
 
         /// Runs the command, handing each output line to `output`.
         func execute(

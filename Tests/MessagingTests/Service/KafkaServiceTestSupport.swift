@@ -23,7 +23,7 @@ final class ServiceFixture: Sendable {
 
     /// The suite's fixture, created on first use.
     static func get() async throws -> ServiceFixture {
-        let task = shared.withLock { task in
+        let task = shared.locked { task in
             if let task { return task }
             let created = Task { try await ServiceFixture() }
             task = created
@@ -92,8 +92,8 @@ final class ServiceFixture: Sendable {
 /// The request ids a handler was called with, in order.
 final class HandledLog: Sendable {
     private let ids = Mutex<[String]>([])
-    func append(_ id: String) { ids.withLock { $0.append(id) } }
-    var all: [String] { ids.withLock { $0 } }
+    func append(_ id: String) { ids.locked { $0.append(id) } }
+    var all: [String] { ids.locked { $0 } }
 }
 
 /// A gate tasks wait at until it opens (and stays open).
@@ -102,7 +102,7 @@ final class TestGate: Sendable {
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
+            let ready = state.locked { state -> Bool in
                 if state.open { return true }
                 state.waiters.append(continuation)
                 return false
@@ -112,7 +112,7 @@ final class TestGate: Sendable {
     }
 
     func open() {
-        let waiters = state.withLock { state in
+        let waiters = state.locked { state in
             state.open = true
             defer { state.waiters = [] }
             return state.waiters
@@ -120,7 +120,7 @@ final class TestGate: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    var waiting: Int { state.withLock { $0.waiters.count } }
+    var waiting: Int { state.locked { $0.waiters.count } }
 }
 
 extension InboundMessage {
