@@ -51,10 +51,10 @@ extension KafkaService {
     /// ``DataRequest`` to `handler` and sends its ``DataResponse`` to the
     /// request's response topic, with `correlation_id` set to the request id.
     ///
-    /// - **Bad input** is never retried: a value that is not JSON, lacks
-    ///   required fields or has an unknown enum value goes to the dead-letter
-    ///   topic at once with the reason (``MessageRejection``), and the
-    ///   subscription goes on.
+    /// - **Bad input** is never retried: a value over ``maxMessageBytes``, not
+    ///   JSON, lacking required fields or with an unknown enum value goes to
+    ///   the dead-letter topic at once with the reason (``MessageRejection``),
+    ///   and the subscription goes on.
     /// - **Expiry**: a request whose `expires_at` (or `timestamp` + `ttl`) has
     ///   passed is not handled; it is dead-lettered with the reason.
     /// - **Priority**: with a backlog, the most urgent request (priority 1) is
@@ -78,7 +78,11 @@ extension KafkaService {
         serving.priorityOrdering = true
         serving.enforceExpiry = true
         serving.maxFetchWait = serving.maxFetchWait ?? .milliseconds(10)
+        let maxMessageBytes = self.maxMessageBytes
         return try await subscribe(topic: topic, group: group, options: options ?? serving) { [self] message in
+            guard message.value.count <= maxMessageBytes else {
+                throw MessageRejection("oversized: \(message.value.count) bytes; the limit is \(maxMessageBytes) (maxMessageBytes)")
+            }
             let request = try Self.decodeRequest(message.value)
             var response = try await handler(request)
             if response.metadata.correlationID == nil { response.metadata.correlationID = request.metadata.requestID }

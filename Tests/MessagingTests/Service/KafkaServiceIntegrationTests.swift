@@ -171,7 +171,9 @@ struct KafkaServiceIntegrationTests {
             payload["marker"] = .string(marker)
             wrongEnum["payload"] = .object(payload)
         }
-        for value in [notJSON, JSONValue.object(missing).encoded(), JSONValue.object(wrongEnum).encoded()] {
+        var oversized = fixture.makeRequest(extra: ["marker": .string(marker)])
+        oversized.payload.parameters["padding"] = .string(String(repeating: "x", count: ServiceFixture.maxMessageBytes))
+        for value in [notJSON, JSONValue.object(missing).encoded(), JSONValue.object(wrongEnum).encoded(), oversized.toJSONBytes()] {
             _ = try await producer.send(OutboundMessage(topic: fixture.requestTopic, value: value))
         }
         await producer.close()
@@ -180,7 +182,7 @@ struct KafkaServiceIntegrationTests {
         let response = try await fixture.service.request(after, on: fixture.requestTopic, timeout: .seconds(20))
         #expect(response.metadata.correlationID == after.metadata.requestID)
         let letters = try await fixture.deadLetters { letters in
-            letters.filter { String(decoding: $0.value, as: UTF8.self).contains(marker) }.count == 3
+            letters.filter { String(decoding: $0.value, as: UTF8.self).contains(marker) }.count == 4
                 && letters.contains { Self.requestID(of: $0) == expired.metadata.requestID }
         }
         let expiredLetter = try #require(letters.first { Self.requestID(of: $0) == expired.metadata.requestID })
@@ -188,12 +190,15 @@ struct KafkaServiceIntegrationTests {
         #expect(expiredLetter.header(DeadLetterHeaders.attempts) == "0")
         #expect(!fixture.handled.all.contains(expired.metadata.requestID))
         let bad = letters.filter { String(decoding: $0.value, as: UTF8.self).contains(marker) }
-        try #require(bad.count == 3)
+        try #require(bad.count == 4)
         for letter in bad {
             // Rejected on the first attempt, with the reason.
             #expect(letter.header(DeadLetterHeaders.attempts) == "1")
-            #expect(letter.header(DeadLetterHeaders.error)?.contains("not a valid data request") == true)
+            let reason = letter.header(DeadLetterHeaders.error) ?? ""
+            #expect(reason.contains("not a valid data request") || reason.contains("oversized"), "\(reason)")
         }
+        #expect(bad.contains { $0.header(DeadLetterHeaders.error)?.contains("oversized") == true && $0.value.count > ServiceFixture.maxMessageBytes })
+        #expect(!fixture.handled.all.contains(oversized.metadata.requestID))
         #expect(bad.contains { $0.header(DeadLetterHeaders.error)?.contains("hologram") == true })
         #expect(bad.contains { $0.header(DeadLetterHeaders.error)?.contains("metadata") == true || $0.header(DeadLetterHeaders.error)?.contains("missing") == true })
     }

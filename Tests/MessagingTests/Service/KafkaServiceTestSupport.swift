@@ -19,6 +19,9 @@ final class ServiceFixture: Sendable {
     /// Requests with behaviour `"wait"` block until this opens.
     let gate: TestGate
 
+    /// The service's message size limit: small, so a test can send a larger one.
+    static let maxMessageBytes = 16_384
+
     private static let shared = Mutex<Task<ServiceFixture, any Error>?>(nil)
 
     /// The suite's fixture, created on first use.
@@ -36,7 +39,8 @@ final class ServiceFixture: Sendable {
         broker = try ConsumerTestBroker()
         service = try KafkaService(
             configuration: broker.configuration,
-            subscriptionOptions: ConsumerTestBroker.options()
+            subscriptionOptions: ConsumerTestBroker.options(),
+            maxMessageBytes: Self.maxMessageBytes
         )
         requestTopic = ConsumerTestBroker.uniqueName("requests")
         modelID = "svc-\(UUID().uuidString.prefix(8).lowercased())"
