@@ -38,6 +38,9 @@ struct ConsumerBook {
     private(set) var partitions: [Int32: PartitionProgress] = [:]
     /// Assigned partitions in assignment order, for round-robin hand-out.
     private var order: [Int32] = []
+    /// The progress of each partition of ``order``, in the same order: what
+    /// hand-out walks, without hashing.
+    private var ring: [PartitionProgress] = []
     private var cursor = 0
     private var nextEpoch: UInt64 = 1
     /// Messages waiting for a handler, over all partitions.
@@ -111,7 +114,7 @@ struct ConsumerBook {
     /// Whether a message could be handed out now.
     var hasRunnable: Bool {
         guard phase == .running, inFlight < maxInFlight, waiting > 0 else { return false }
-        return order.contains { partitions[$0].map { isRunnable($0) } ?? false }
+        return ring.contains { isRunnable($0) }
     }
 
     // MARK: - Polling thread
@@ -124,6 +127,7 @@ struct ConsumerBook {
             nextEpoch += 1
             if !order.contains(partition) { order.append(partition) }
         }
+        ring = order.compactMap { partitions[$0] }
     }
 
     /// Marks partitions as leaving: their waiting messages are dropped (the
@@ -159,6 +163,7 @@ struct ConsumerBook {
             if let offset = progress.pendingStore { offsets.append((partition, offset)) }
         }
         order.removeAll { partitions[$0] == nil }
+        ring = order.compactMap { partitions[$0] }
         if cursor >= order.count { cursor = 0 }
         return offsets
     }
@@ -169,12 +174,30 @@ struct ConsumerBook {
     /// - Returns: `false` when it was dropped (stopping, or its partition is
     ///   not held or is leaving).
     mutating func add(_ message: InboundMessage, priority: @autoclosure () -> Int = Priority.default.rawValue) -> Bool {
-        guard phase == .running, let progress = partitions[message.partition], !progress.revoking else { return false }
-        let level = priorityOrdering ? min(max(priority(), 1), levels) - 1 : 0
-        progress.queues[level].append(message)
-        progress.waiting += 1
-        waiting += 1
-        return true
+        add([message]) { _ in priority() } == 0
+    }
+
+    /// Adds fetched messages in fetch order (``add(_:priority:)`` for each,
+    /// looking a partition up once per run of its messages).
+    /// - Returns: how many were dropped.
+    mutating func add(_ messages: [InboundMessage], priority: (InboundMessage) -> Int) -> Int {
+        guard phase == .running else { return messages.count }
+        var dropped = 0
+        var current: (partition: Int32, progress: PartitionProgress?) = (-1, nil)
+        for message in messages {
+            if message.partition != current.partition {
+                current = (message.partition, partitions[message.partition].flatMap { $0.revoking ? nil : $0 })
+            }
+            guard let progress = current.progress else {
+                dropped += 1
+                continue
+            }
+            let level = priorityOrdering ? min(max(priority(message), 1), levels) - 1 : 0
+            progress.queues[level].append(message)
+            progress.waiting += 1
+            waiting += 1
+        }
+        return dropped
     }
 
     /// Takes the offsets that changed since the last call.
@@ -198,20 +221,16 @@ struct ConsumerBook {
         guard phase == .running, inFlight < maxInFlight, waiting > 0, !order.isEmpty else { return nil }
         var level = priorityOrdering ? Int.max : 0
         if priorityOrdering {
-            for partition in order {
-                guard let progress = partitions[partition], isRunnable(progress),
-                    let first = progress.firstWaitingLevel
-                else { continue }
+            for progress in ring {
+                guard isRunnable(progress), let first = progress.firstWaitingLevel else { continue }
                 level = min(level, first)
             }
             guard level != Int.max else { return nil }
         }
-        for step in 0..<order.count {
-            let index = (cursor + step) % order.count
-            let partition = order[index]
-            guard let progress = partitions[partition], isRunnable(progress),
-                let message = progress.queues[level].popFirst()
-            else { continue }
+        for step in 0..<ring.count {
+            let index = (cursor + step) % ring.count
+            let progress = ring[index]
+            guard isRunnable(progress), let message = progress.queues[level].popFirst() else { continue }
             // Priority ordering hands a partition's messages out of offset
             // order; `started` stays sorted so commits advance in order.
             let started = PartitionProgress.Started(offset: message.offset, done: false)
@@ -224,7 +243,7 @@ struct ConsumerBook {
             progress.waiting -= 1
             waiting -= 1
             inFlight += 1
-            cursor = (index + 1) % order.count
+            cursor = (index + 1) % ring.count
             return ConsumerTicket(message: message, epoch: progress.epoch)
         }
         return nil

@@ -555,13 +555,9 @@ final class KafkaSubscriptionCore: Sendable {
     private func add(_ batch: inout [InboundMessage]) {
         guard !batch.isEmpty else { return }
         state.locked { state in
-            for message in batch {
-                let added = state.book.add(
-                    message,
-                    priority: Int(InProcessBusRules.priority(value: message.value, headers: message.headers)
-                        ?? InProcessBusRules.jsonPriority(message.value))
-                )
-                if !added { state.statistics.abandoned += 1 }
+            state.statistics.abandoned += state.book.add(batch) { message in
+                Int(InProcessBusRules.priority(value: message.value, headers: message.headers)
+                    ?? InProcessBusRules.jsonPriority(message.value))
             }
             if state.book.hasRunnable {
                 state.dispatcherWaiter?.resume()

@@ -84,14 +84,16 @@ public final class KafkaProducer: MessagePublisher {
             throw WhaleError(.invalidInput, "cannot send to an empty topic name")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let pending = PendingDelivery(topic: message.topic, completion: .single(continuation))
-            let opaque = Unmanaged.passRetained(pending).toOpaque()
-            // librdkafka hands `pending` to the poller thread through its own
+            let slot = UnsafeMutablePointer<DeliverySlot>.allocate(capacity: 1)
+            slot.initialize(to: .single(topic: message.topic, continuation: continuation))
+            let opaque = UnsafeMutableRawPointer(slot)
+            // librdkafka hands the slot to the poller thread through its own
             // queues, which ThreadSanitizer cannot see: tell it of the hand-off.
             ThreadSanitizerHooks.release?(UnsafeRawPointer(opaque))
             let refusal = poller.whileRunning { produce(message, opaque: opaque) } ?? WhaleError(.cancelled, "the producer is closed")
             if let refusal {
-                Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
+                slot.deinitialize(count: 1)
+                slot.deallocate()
                 continuation.resume(throwing: refusal)
             }
         }
@@ -111,31 +113,41 @@ public final class KafkaProducer: MessagePublisher {
         let poller = self.poller
         let timeout = configuration.messageTimeout
         return await withCheckedContinuation { continuation in
-            let batch = PendingBatch(count: messages.count, continuation: continuation)
+            let batch = PendingBatch(messages: messages, continuation: continuation)
             // Enqueueing may wait for room in librdkafka's queue: off the
             // cooperative pool.
             DispatchQueue.global().async {
                 let clock = ContinuousClock()
                 let deadline = clock.now.advanced(by: timeout)
-                for (index, message) in messages.enumerated() {
-                    if message.topic.isEmpty {
-                        batch.complete(index, .failure(WhaleError(.invalidInput, "cannot send to an empty topic name")))
+                var index = 0
+                while index < messages.count {
+                    // A run of messages per hold of the poller's lock; `false`
+                    // when librdkafka's queue is full.
+                    let enqueued = poller.whileRunning { () -> Bool in
+                        let runEnd = min(messages.count, index + 256)
+                        while index < runEnd {
+                            let message = messages[index]
+                            if message.topic.isEmpty {
+                                batch.complete(index, .failure(WhaleError(.invalidInput, "cannot send to an empty topic name")))
+                            } else if let refusal = self.produce(message, opaque: batch.opaque(index)) {
+                                if refusal.code == .resourceExhausted, clock.now < deadline { return false }
+                                batch.complete(index, .failure(refusal))
+                            }
+                            index += 1
+                        }
+                        return true
+                    }
+                    switch enqueued {
+                    case true?:
                         continue
-                    }
-                    let pending = PendingDelivery(topic: message.topic, completion: .batch(batch, index))
-                    let opaque = Unmanaged.passRetained(pending).toOpaque()
-                    ThreadSanitizerHooks.release?(UnsafeRawPointer(opaque))
-                    var refusal: WhaleError?
-                    while true {
-                        refusal = poller.whileRunning { self.produce(message, opaque: opaque) } ?? WhaleError(.cancelled, "the producer is closed")
-                        guard let error = refusal, error.code == .resourceExhausted, clock.now < deadline else { break }
-                        // librdkafka's queue is full: give the poller time to
-                        // serve delivery reports, then try again.
+                    case false?:
+                        // Give the poller time to serve delivery reports.
                         Thread.sleep(forTimeInterval: 0.001)
-                    }
-                    if let refusal {
-                        Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
-                        batch.complete(index, .failure(refusal))
+                    case nil:
+                        for rest in index..<messages.count {
+                            batch.complete(rest, .failure(WhaleError(.cancelled, "the producer is closed")))
+                        }
+                        return
                     }
                 }
             }
@@ -180,29 +192,31 @@ public final class KafkaProducer: MessagePublisher {
         let error: OpaquePointer? = message.topic.withCString { topic in
             message.value.withUnsafeBytes { value in
                 withOptionalBytes(message.key) { key in
-                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 6)
-                    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                    fields[0].u.cstr = topic
-                    fields[1].vtype = RD_KAFKA_VTYPE_VALUE
-                    fields[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                    fields[1].u.mem.size = value.count
-                    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                    fields[2].u.i = RD_KAFKA_MSG_F_COPY
-                    fields[3].vtype = RD_KAFKA_VTYPE_OPAQUE
-                    fields[3].u.ptr = opaque
-                    var count = 4
-                    if let key {
-                        fields[count].vtype = RD_KAFKA_VTYPE_KEY
-                        fields[count].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                        fields[count].u.mem.size = key.count
-                        count += 1
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { fields in
+                        fields.initialize(repeating: rd_kafka_vu_t())
+                        fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                        fields[0].u.cstr = topic
+                        fields[1].vtype = RD_KAFKA_VTYPE_VALUE
+                        fields[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        fields[1].u.mem.size = value.count
+                        fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        fields[2].u.i = RD_KAFKA_MSG_F_COPY
+                        fields[3].vtype = RD_KAFKA_VTYPE_OPAQUE
+                        fields[3].u.ptr = opaque
+                        var count = 4
+                        if let key {
+                            fields[count].vtype = RD_KAFKA_VTYPE_KEY
+                            fields[count].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            fields[count].u.mem.size = key.count
+                            count += 1
+                        }
+                        if let headers {
+                            fields[count].vtype = RD_KAFKA_VTYPE_HEADERS
+                            fields[count].u.headers = headers
+                            count += 1
+                        }
+                        return rd_kafka_produceva(client.handle, fields.baseAddress, count)
                     }
-                    if let headers {
-                        fields[count].vtype = RD_KAFKA_VTYPE_HEADERS
-                        fields[count].u.headers = headers
-                        count += 1
-                    }
-                    return rd_kafka_produceva(client.handle, fields, count)
                 }
             }
         }
@@ -215,46 +229,56 @@ public final class KafkaProducer: MessagePublisher {
     }
 }
 
-/// One message waiting for its delivery report.
-private final class PendingDelivery {
-    let topic: String
-    let completion: Completion
-
-    /// Who waits for the report.
-    enum Completion {
-        /// A ``KafkaProducer/send(_:)`` caller.
-        case single(CheckedContinuation<KafkaDeliveryReport, any Error>)
-        /// Slot `index` of a ``KafkaProducer/send(batch:)`` call.
-        case batch(PendingBatch, Int)
-    }
-
-    init(topic: String, completion: Completion) {
-        self.topic = topic
-        self.completion = completion
-    }
-
-    func complete(_ result: Result<KafkaDeliveryReport, WhaleError>) {
-        switch completion {
-        case .single(let continuation): continuation.resume(with: result.mapError { $0 })
-        case .batch(let batch, let index): batch.complete(index, result)
-        }
-    }
+/// Who waits for one message's delivery report: what librdkafka carries as
+/// the message's opaque pointer.
+private enum DeliverySlot {
+    /// A ``KafkaProducer/send(_:)`` caller; the slot is its own allocation.
+    case single(topic: String, continuation: CheckedContinuation<KafkaDeliveryReport, any Error>)
+    /// Slot `index` of a ``KafkaProducer/send(batch:)`` call; the slots live
+    /// in the batch's one allocation.
+    case batch(Unmanaged<PendingBatch>, index: Int)
 }
 
 /// The results of one ``KafkaProducer/send(batch:)``, resumed when the last
-/// message's report came.
-private final class PendingBatch: Sendable {
+/// message's report came. It keeps itself alive until then.
+private final class PendingBatch: @unchecked Sendable {
     private struct Slots {
-        var results: [Result<KafkaDeliveryReport, WhaleError>?]
+        var results: [Result<KafkaDeliveryReport, WhaleError>]
         var remaining: Int
     }
 
+    /// The messages, for the topic of each report.
+    let messages: [OutboundMessage]
+    /// One ``DeliverySlot`` per message, written once in `init`, then only read.
+    private let deliverySlots: UnsafeMutablePointer<DeliverySlot>
     private let slots: Mutex<Slots>
     private let continuation: CheckedContinuation<[Result<KafkaDeliveryReport, WhaleError>], Never>
 
-    init(count: Int, continuation: CheckedContinuation<[Result<KafkaDeliveryReport, WhaleError>], Never>) {
-        self.slots = Mutex(Slots(results: Array(repeating: nil, count: count), remaining: count))
+    init(messages: [OutboundMessage], continuation: CheckedContinuation<[Result<KafkaDeliveryReport, WhaleError>], Never>) {
+        let count = messages.count
+        self.messages = messages
+        self.slots = Mutex(
+            Slots(results: Array(repeating: .failure(WhaleError(.internalError, "no delivery report")), count: count), remaining: count)
+        )
         self.continuation = continuation
+        self.deliverySlots = UnsafeMutablePointer<DeliverySlot>.allocate(capacity: count)
+        let unmanaged = Unmanaged.passRetained(self)  // released with the last result
+        for index in 0..<count {
+            (deliverySlots + index).initialize(to: .batch(unmanaged, index: index))
+        }
+    }
+
+    deinit {
+        deliverySlots.deinitialize(count: messages.count)
+        deliverySlots.deallocate()
+    }
+
+    /// The opaque pointer for message `index`, announced to ThreadSanitizer
+    /// as handed over (librdkafka's queues carry it to the poller thread).
+    func opaque(_ index: Int) -> UnsafeMutableRawPointer {
+        let opaque = UnsafeMutableRawPointer(deliverySlots + index)
+        ThreadSanitizerHooks.release?(UnsafeRawPointer(opaque))
+        return opaque
     }
 
     func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, WhaleError>) {
@@ -262,9 +286,12 @@ private final class PendingBatch: Sendable {
             slots.results[index] = result
             slots.remaining -= 1
             guard slots.remaining == 0 else { return nil }
-            return slots.results.map { $0 ?? .failure(WhaleError(.internalError, "no delivery report")) }
+            return slots.results
         }
-        if let finished { continuation.resume(returning: finished) }
+        if let finished {
+            continuation.resume(returning: finished)
+            Unmanaged.passUnretained(self).release()
+        }
     }
 }
 
@@ -274,17 +301,22 @@ private let deliveryReportCallback:
         _, message, _ in
         guard let message, let opaque = message.pointee._private else { return }
         ThreadSanitizerHooks.acquire?(UnsafeRawPointer(opaque))
-        let pending = Unmanaged<PendingDelivery>.fromOpaque(opaque).takeRetainedValue()
+        let slot = opaque.assumingMemoryBound(to: DeliverySlot.self)
         let status = message.pointee.err
-        if status == RD_KAFKA_RESP_ERR_NO_ERROR {
-            pending.complete(
-                .success(
-                    KafkaDeliveryReport(topic: pending.topic, partition: message.pointee.partition, offset: message.pointee.offset)
-                )
-            )
-        } else {
-            pending.complete(.failure(RDKafkaError.make(status, "delivering to '\(pending.topic)'")))
+        func result(topic: String) -> Result<KafkaDeliveryReport, WhaleError> {
+            guard status == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                return .failure(RDKafkaError.make(status, "delivering to '\(topic)'"))
+            }
+            return .success(KafkaDeliveryReport(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset))
         }
+        if case .batch(let unmanaged, let index) = slot.pointee {
+            let batch = unmanaged.takeUnretainedValue()
+            batch.complete(index, result(topic: batch.messages[index].topic))
+            return
+        }
+        guard case .single(let topic, let continuation) = slot.move() else { return }
+        slot.deallocate()
+        continuation.resume(with: result(topic: topic).mapError { $0 })
     }
 
 /// Calls `body` with the bytes of `bytes`, or `nil`.
