@@ -150,6 +150,9 @@ let benchmarks: @Sendable () -> Void = {
                 }
                 await counter.wait()
                 benchmark.stopMeasurement()
+                if let first = counter.firstTick {
+                    print("  [\(name)] first message \(counter.created.duration(to: first)) after the subscription's start; last \(first.duration(to: counter.lastTick ?? first)) after the first")
+                }
 
                 await subscription.cancel()
             }
@@ -202,13 +205,19 @@ struct RequestFixture: Sendable {
 
 /// Counts handled messages down to zero; `wait()` returns at zero.
 final class CountDown: Sendable {
-    private let state: Mutex<(remaining: Int, waiter: CheckedContinuation<Void, Never>?)>
+    private let state: Mutex<(remaining: Int, waiter: CheckedContinuation<Void, Never>?, first: ContinuousClock.Instant?, last: ContinuousClock.Instant?)>
+    let created = ContinuousClock.now
 
-    init(_ count: Int) { state = Mutex((count, nil)) }
+    init(_ count: Int) { state = Mutex((count, nil, nil, nil)) }
+
+    var firstTick: ContinuousClock.Instant? { state.withLock { $0.first } }
+    var lastTick: ContinuousClock.Instant? { state.withLock { $0.last } }
 
     func tick() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.first == nil { state.first = .now }
             state.remaining -= 1
+            if state.remaining == 0 { state.last = .now }
             guard state.remaining == 0 else { return nil }
             defer { state.waiter = nil }
             return state.waiter
