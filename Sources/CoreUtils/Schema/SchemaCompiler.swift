@@ -325,6 +325,21 @@ final class SchemaCompiler {
                 objectChecks.append(keyword("additionalProperties", .additionalProperties(node, known: known, patterns: patterns)))
             }
             if let pairs = try schemaMap("dependentSchemas") { objectChecks.append(keyword("dependentSchemas", .dependentSchemas(pairs))) }
+            // Draft 7's `dependencies`, still honoured for compatibility: arrays name
+            // required properties, anything else is a schema.
+            if case .object(let map)? = members["dependencies"] {
+                var required: [(String, [String])] = []
+                var schemas: [(String, SchemaNode)] = []
+                for (name, dependency) in map.sorted(by: { $0.key < $1.key }) {
+                    if case .array(let names) = dependency {
+                        required.append((name, names.compactMap(\.stringValue)))
+                    } else {
+                        schemas.append((name, try child(dependency, "dependencies", name)))
+                    }
+                }
+                if !required.isEmpty { objectChecks.append(keyword("dependencies", .dependentRequired(required))) }
+                if !schemas.isEmpty { objectChecks.append(keyword("dependencies", .dependentSchemas(schemas))) }
+            }
             if let raw = members["propertyNames"] { objectChecks.append(keyword("propertyNames", .propertyNames(try child(raw, "propertyNames")))) }
         }
 

@@ -127,15 +127,17 @@ enum SchemaFormat: String, Sendable {
             switch (designator, inTime) {
             case (UInt8(ascii: "Y"), false): rank = 0
             case (UInt8(ascii: "M"), false): rank = 1
-            case (UInt8(ascii: "W"), false): rank = 2
-            case (UInt8(ascii: "D"), false): rank = 3
+            case (UInt8(ascii: "D"), false): rank = 2
+            case (UInt8(ascii: "W"), false): rank = 7
             case (UInt8(ascii: "H"), true): rank = 4
             case (UInt8(ascii: "M"), true): rank = 5
             case (UInt8(ascii: "S"), true): rank = 6
             default: return false
             }
             guard rank > lastRank else { return false }
-            if rank == 2 { sawWeek = true }
+            // RFC 3339 appendix A: Y [M [D]], H [M [S]]; no gaps inside the date or the time part.
+            if lastRank >= 0, (lastRank < 4) == (rank < 4), rank != lastRank + 1 { return false }
+            if rank == 7 { sawWeek = true }
             lastRank = rank
             elements += 1
             sawAny = true
