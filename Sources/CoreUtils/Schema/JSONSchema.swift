@@ -35,7 +35,7 @@ public struct JSONSchema: Sendable {
     public init(_ document: JSONValue, options: JSONSchemaOptions = JSONSchemaOptions(), resolver: (any JSONSchemaResolver)? = nil) throws {
         if options.validatesSchema, JSONSchema.declaresDraft202012(document) {
             let metaschema = try JSONSchema.metaschema.get()
-            var evaluator = SchemaEvaluator(graph: metaschema, detailed: true, maximumDepth: options.maximumDepth * 4)
+            var evaluator = SchemaEvaluator(graph: metaschema, detailed: true, maximumDepth: options.maximumDepth)
             if !evaluator.run(document) {
                 if evaluator.overflowed { throw WhaleError(.invalidInput, "the schema nests too deeply to be checked") }
                 let first = evaluator.errors.first.map { "\($0.instanceLocation.isEmpty ? "/" : $0.instanceLocation): \($0.error)" } ?? "rejected by the meta-schema"
