@@ -120,6 +120,12 @@ import Testing
         #expect(try digits.isValid("123"))
         #expect(try !digits.isValid("۱۲۳"))  // Persian digits are not \d in ECMA-262
         #expect(try !digits.isValid("123\n"))  // $ does not match before a final newline
+        let long = try JSONSchema(["pattern": "^a*$"])
+        #expect(try long.isValid(.string(String(repeating: "a", count: 5_000))))
+        let behind = try JSONSchema(["pattern": "(?<=a+)b"])
+        #expect(try behind.isValid("aab"))
+        #expect(try !behind.isValid("cb"))
+        #expect(throws: WhaleError.self) { try JSONSchema(["pattern": "(?i)abc"]) }
         let letters = try JSONSchema(["pattern": "^\\p{L}+$"])
         #expect(try letters.isValid("سلام"))
     }

@@ -54,6 +54,7 @@ final class ECMARegex: @unchecked Sendable {
         var index = 0
         var inClass = false
         var classStart = false
+        var groups: [Bool] = []  // open groups: whether each is a look-behind
         func fail(_ why: String) -> WhaleError {
             WhaleError(.invalidInput, "pattern '\(source)' is not a valid ECMA-262 regular expression: \(why)")
         }
@@ -170,6 +171,32 @@ final class ECMARegex: @unchecked Sendable {
                 continue
             }
             switch scalar {
+            case "(":
+                var lookbehind = false
+                if index < scalars.count, scalars[index] == "?" {
+                    let next = index + 1 < scalars.count ? scalars[index + 1] : " "
+                    let after = index + 2 < scalars.count ? scalars[index + 2] : " "
+                    switch (next, after) {
+                    case (":", _), ("=", _), ("!", _): break
+                    case ("<", "="), ("<", "!"): lookbehind = true
+                    case ("<", _):
+                        guard let close = scalars[(index + 2)...].firstIndex(of: ">"), close > index + 2,
+                            scalars[(index + 2)..<close].allSatisfy({ $0.properties.isAlphabetic || $0 == "_" || $0 == "$" || ("0"..."9").contains($0) })
+                        else { throw fail("a malformed named group") }
+                    default:
+                        throw fail("'(?\(next)' is not ECMA-262 group syntax")
+                    }
+                }
+                groups.append(lookbehind)
+                output += "("
+            case ")":
+                if !groups.isEmpty { groups.removeLast() }
+                output += ")"
+            case "*" where groups.contains(true):
+                // ICU needs a bounded look-behind; ECMA-262 (ES2018) allows any.
+                output += "{0,1000}"
+            case "+" where groups.contains(true):
+                output += "{1,1000}"
             case "[":
                 if index < scalars.count, scalars[index] == "]" {
                     output += "(?!)"
