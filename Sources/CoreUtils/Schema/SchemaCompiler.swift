@@ -356,7 +356,7 @@ final class SchemaCompiler {
         // Validation.
         if vocabularies.contains(.validation) {
             if let raw = members["type"] {
-                var types: SchemaTypeSet = []
+                var types: InputType = []
                 let names: [JSONValue]
                 switch raw {
                 case .string: names = [raw]
@@ -364,7 +364,7 @@ final class SchemaCompiler {
                 default: throw invalid(scope, "type", "must be a type name or an array of them")
                 }
                 for name in names {
-                    guard let text = name.stringValue, let type = SchemaTypeSet(name: text) else {
+                    guard let text = name.stringValue, let type = InputType(schemaName: text) else {
                         throw invalid(scope, "type", "names an unknown type \(name)")
                     }
                     types.insert(type)

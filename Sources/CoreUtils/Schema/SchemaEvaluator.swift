@@ -82,6 +82,12 @@ struct SchemaEvaluator {
         )
     }
 
+    /// `condition`, recording `message` for `keyword` when it is false.
+    private mutating func expect(_ condition: Bool, _ keyword: CompiledKeyword, _ message: @autoclosure () -> String) -> Bool {
+        if !condition { fail(keyword, message()) }
+        return condition
+    }
+
     /// Runs `body` with failures not recorded (a probe whose failures are expected).
     private mutating func quietly<T>(_ body: (inout SchemaEvaluator) -> T) -> T {
         let saved = reporting
@@ -194,7 +200,7 @@ struct SchemaEvaluator {
             var ok = true
             switch keyword.check {
             case .type(let types):
-                if !types.contains(typeOf: value) {
+                if !types.accepts(value) {
                     ok = false
                     fail(keyword, "\(SchemaEvaluator.describe(value)) is not of type \(types.names.joined(separator: ", "))")
                 }
@@ -297,20 +303,15 @@ struct SchemaEvaluator {
             var ok = true
             switch keyword.check {
             case .minimum(let bound):
-                ok = bound.compare(value) >= 0
-                if !ok { fail(keyword, "\(value) is less than the minimum \(bound.json)") }
+                ok = expect(bound.compare(value) >= 0, keyword, "\(value) is less than the minimum \(bound.json)")
             case .maximum(let bound):
-                ok = bound.compare(value) <= 0
-                if !ok { fail(keyword, "\(value) is greater than the maximum \(bound.json)") }
+                ok = expect(bound.compare(value) <= 0, keyword, "\(value) is greater than the maximum \(bound.json)")
             case .exclusiveMinimum(let bound):
-                ok = bound.compare(value) > 0
-                if !ok { fail(keyword, "\(value) is not greater than \(bound.json)") }
+                ok = expect(bound.compare(value) > 0, keyword, "\(value) is not greater than \(bound.json)")
             case .exclusiveMaximum(let bound):
-                ok = bound.compare(value) < 0
-                if !ok { fail(keyword, "\(value) is not less than \(bound.json)") }
+                ok = expect(bound.compare(value) < 0, keyword, "\(value) is not less than \(bound.json)")
             case .multipleOf(let divisor):
-                ok = SchemaEvaluator.isMultiple(value, of: divisor)
-                if !ok { fail(keyword, "\(value) is not a multiple of \(divisor.json)") }
+                ok = expect(SchemaEvaluator.isMultiple(value, of: divisor), keyword, "\(value) is not a multiple of \(divisor.json)")
             default:
                 break
             }
@@ -347,19 +348,15 @@ struct SchemaEvaluator {
             case .minLength(let minimum):
                 let count = length ?? string.unicodeScalars.count
                 length = count
-                ok = count >= minimum
-                if !ok { fail(keyword, "'\(string)' is shorter than \(minimum) characters") }
+                ok = expect(count >= minimum, keyword, "'\(string)' is shorter than \(minimum) characters")
             case .maxLength(let maximum):
                 let count = length ?? string.unicodeScalars.count
                 length = count
-                ok = count <= maximum
-                if !ok { fail(keyword, "'\(string)' is longer than \(maximum) characters") }
+                ok = expect(count <= maximum, keyword, "'\(string)' is longer than \(maximum) characters")
             case .pattern(let regex):
-                ok = regex.matches(string)
-                if !ok { fail(keyword, "'\(string)' does not match the pattern '\(regex.source)'") }
+                ok = expect(regex.matches(string), keyword, "'\(string)' does not match the pattern '\(regex.source)'")
             case .format(let format):
-                ok = format.validates(string)
-                if !ok { fail(keyword, "'\(string)' is not a valid \(format.rawValue)") }
+                ok = expect(format.validates(string), keyword, "'\(string)' is not a valid \(format.rawValue)")
             default:
                 break
             }
@@ -379,11 +376,9 @@ struct SchemaEvaluator {
             var ok = true
             switch keyword.check {
             case .minItems(let minimum):
-                ok = elements.count >= minimum
-                if !ok { fail(keyword, "the array has \(elements.count) items, fewer than \(minimum)") }
+                ok = expect(elements.count >= minimum, keyword, "the array has \(elements.count) items, fewer than \(minimum)")
             case .maxItems(let maximum):
-                ok = elements.count <= maximum
-                if !ok { fail(keyword, "the array has \(elements.count) items, more than \(maximum)") }
+                ok = expect(elements.count <= maximum, keyword, "the array has \(elements.count) items, more than \(maximum)")
             case .uniqueItems:
                 if let (first, second) = JSONEquality.firstDuplicate(elements) {
                     ok = false
@@ -447,11 +442,9 @@ struct SchemaEvaluator {
                     if !reporting { break }
                 }
             case .minProperties(let minimum):
-                ok = members.count >= minimum
-                if !ok { fail(keyword, "the object has \(members.count) properties, fewer than \(minimum)") }
+                ok = expect(members.count >= minimum, keyword, "the object has \(members.count) properties, fewer than \(minimum)")
             case .maxProperties(let maximum):
-                ok = members.count <= maximum
-                if !ok { fail(keyword, "the object has \(members.count) properties, more than \(maximum)") }
+                ok = expect(members.count <= maximum, keyword, "the object has \(members.count) properties, more than \(maximum)")
             case .properties(let map):
                 if map.count <= members.count {
                     for (name, child) in map {

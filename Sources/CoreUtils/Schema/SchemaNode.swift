@@ -122,20 +122,9 @@ enum SchemaNumber: Sendable {
     }
 }
 
-/// The JSON Schema instance types, as a bit set.
-struct SchemaTypeSet: OptionSet, Sendable {
-    let rawValue: UInt8
-    static let null = SchemaTypeSet(rawValue: 1)
-    static let boolean = SchemaTypeSet(rawValue: 2)
-    static let integer = SchemaTypeSet(rawValue: 4)
-    static let number = SchemaTypeSet(rawValue: 8)
-    static let string = SchemaTypeSet(rawValue: 16)
-    static let array = SchemaTypeSet(rawValue: 32)
-    static let object = SchemaTypeSet(rawValue: 64)
-
-    init(rawValue: UInt8) { self.rawValue = rawValue }
-
-    init?(name: String) {
+extension InputType {
+    /// A JSON Schema `type` name.
+    init?(schemaName name: String) {
         switch name {
         case "null": self = .null
         case "boolean": self = .boolean
@@ -147,33 +136,12 @@ struct SchemaTypeSet: OptionSet, Sendable {
         default: return nil
         }
     }
-
-    func contains(typeOf value: JSONValue) -> Bool {
-        switch value {
-        case .null: return contains(.null)
-        case .bool: return contains(.boolean)
-        case .integer: return !isDisjoint(with: [.integer, .number])
-        case .double(let number):
-            return contains(.number) || (contains(.integer) && number.isFinite && number.rounded(.towardZero) == number)
-        case .string: return contains(.string)
-        case .array: return contains(.array)
-        case .object: return contains(.object)
-        }
-    }
-
-    var names: [String] {
-        let all: [(SchemaTypeSet, String)] = [
-            (.null, "null"), (.boolean, "boolean"), (.integer, "integer"), (.number, "number"),
-            (.string, "string"), (.array, "array"), (.object, "object"),
-        ]
-        return all.filter { contains($0.0) }.map(\.1)
-    }
 }
 
 /// What a keyword checks.
 enum SchemaCheck: Sendable {
     // Any instance.
-    case type(SchemaTypeSet)
+    case type(InputType)
     case const(JSONValue)
     /// `strings`: when every value is a string, each by itself (Swift's `String` equality is
     /// canonical equivalence; JSON's is code point by code point, checked after the lookup).
