@@ -7,7 +7,7 @@ struct Whale: AsyncParsableCommand {
         commandName: "whale",
         abstract: "The Smart Whale Core node and operator tools.",
         version: WhaleVersion.current,
-        subcommands: [Serve.self, Doctor.self, CacheCommand.self, TopicsCommand.self, MessagesCommand.self, Version.self],
+        subcommands: [Serve.self, Doctor.self, CacheCommand.self, TopicsCommand.self, MessagesCommand.self, SchemaCommand.self, Version.self],
         defaultSubcommand: nil
     )
 }
