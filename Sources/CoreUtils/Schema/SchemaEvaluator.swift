@@ -89,6 +89,15 @@ struct SchemaEvaluator {
     }
 
     /// Runs `body` with failures not recorded (a probe whose failures are expected).
+    /// Books one keyword's outcome into its group's `valid`; returns whether
+    /// evaluation stops there (a failure while not reporting every location).
+    @inline(__always)
+    private func stops(after ok: Bool, _ valid: inout Bool) -> Bool {
+        if ok { return false }
+        valid = false
+        return !reporting
+    }
+
     private mutating func quietly<T>(_ body: (inout SchemaEvaluator) -> T) -> T {
         let saved = reporting
         reporting = false
@@ -287,10 +296,7 @@ struct SchemaEvaluator {
             default:
                 break
             }
-            if !ok {
-                valid = false
-                if !reporting { return false }
-            }
+            if stops(after: ok, &valid) { return false }
         }
         return valid
     }
@@ -315,10 +321,7 @@ struct SchemaEvaluator {
             default:
                 break
             }
-            if !ok {
-                valid = false
-                if !reporting { return false }
-            }
+            if stops(after: ok, &valid) { return false }
         }
         return valid
     }
@@ -360,10 +363,7 @@ struct SchemaEvaluator {
             default:
                 break
             }
-            if !ok {
-                valid = false
-                if !reporting { return false }
-            }
+            if stops(after: ok, &valid) { return false }
         }
         return valid
     }
@@ -418,10 +418,7 @@ struct SchemaEvaluator {
             default:
                 break
             }
-            if !ok {
-                valid = false
-                if !reporting { return false }
-            }
+            if stops(after: ok, &valid) { return false }
         }
         return valid
     }
@@ -511,10 +508,7 @@ struct SchemaEvaluator {
             default:
                 break
             }
-            if !ok {
-                valid = false
-                if !reporting { return false }
-            }
+            if stops(after: ok, &valid) { return false }
         }
         return valid
     }

@@ -36,10 +36,8 @@ struct ConsumerBook {
 
     private(set) var phase = Phase.running
     private(set) var partitions: [Int32: PartitionProgress] = [:]
-    /// Assigned partitions in assignment order, for round-robin hand-out.
-    private var order: [Int32] = []
-    /// The progress of each partition of ``order``, in the same order: what
-    /// hand-out walks, without hashing.
+    /// The assigned partitions' progress in assignment order: what
+    /// round-robin hand-out walks, without hashing.
     private var ring: [PartitionProgress] = []
     private var cursor = 0
     private var nextEpoch: UInt64 = 1
@@ -62,6 +60,7 @@ struct ConsumerBook {
     /// One assigned partition. A class so the book changes its queues in
     /// place; it never leaves the book (which lives behind a lock).
     final class PartitionProgress {
+        let partition: Int32
         let epoch: UInt64
         /// Fetched, not handed out, in offset order: one queue per priority
         /// level (index 0 most urgent), or a single one without priority
@@ -82,7 +81,8 @@ struct ConsumerBook {
             var done: Bool
         }
 
-        init(epoch: UInt64, levels: Int) {
+        init(partition: Int32, epoch: UInt64, levels: Int) {
+            self.partition = partition
             self.epoch = epoch
             self.queues = Array(repeating: ConsumerFIFO(), count: levels)
         }
@@ -122,12 +122,15 @@ struct ConsumerBook {
     /// Starts tracking newly assigned partitions, each from a fresh epoch.
     mutating func assign(_ assigned: [Int32]) {
         for partition in assigned {
-            if let old = partitions[partition] { waiting -= old.waiting }
-            partitions[partition] = PartitionProgress(epoch: nextEpoch, levels: levels)
+            let progress = PartitionProgress(partition: partition, epoch: nextEpoch, levels: levels)
             nextEpoch += 1
-            if !order.contains(partition) { order.append(partition) }
+            if let old = partitions.updateValue(progress, forKey: partition) {
+                waiting -= old.waiting
+                if let index = ring.firstIndex(where: { $0 === old }) { ring[index] = progress }
+            } else {
+                ring.append(progress)
+            }
         }
-        ring = order.compactMap { partitions[$0] }
     }
 
     /// Marks partitions as leaving: their waiting messages are dropped (the
@@ -162,9 +165,8 @@ struct ConsumerBook {
             waiting -= progress.waiting
             if let offset = progress.pendingStore { offsets.append((partition, offset)) }
         }
-        order.removeAll { partitions[$0] == nil }
-        ring = order.compactMap { partitions[$0] }
-        if cursor >= order.count { cursor = 0 }
+        ring.removeAll { partitions[$0.partition] !== $0 }
+        if cursor >= ring.count { cursor = 0 }
         return offsets
     }
 
@@ -203,10 +205,10 @@ struct ConsumerBook {
     /// Takes the offsets that changed since the last call.
     mutating func takePendingStores() -> [(partition: Int32, offset: Int64)] {
         var offsets: [(partition: Int32, offset: Int64)] = []
-        for partition in order {
-            guard let progress = partitions[partition], let offset = progress.pendingStore else { continue }
+        for progress in ring {
+            guard let offset = progress.pendingStore else { continue }
             progress.pendingStore = nil
-            offsets.append((partition, offset))
+            offsets.append((progress.partition, offset))
         }
         return offsets
     }
@@ -218,7 +220,7 @@ struct ConsumerBook {
     /// robin over partitions within it, at most ``maxInFlight`` at once, one
     /// per partition when order is kept.
     mutating func next() -> ConsumerTicket? {
-        guard phase == .running, inFlight < maxInFlight, waiting > 0, !order.isEmpty else { return nil }
+        guard phase == .running, inFlight < maxInFlight, waiting > 0, !ring.isEmpty else { return nil }
         var level = priorityOrdering ? Int.max : 0
         if priorityOrdering {
             for progress in ring {
