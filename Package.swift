@@ -20,7 +20,7 @@ let modules: [(name: String, dependencies: [Target.Dependency])] = [
     ("CoreMonitoring", []),
     ("CoreLogging", []),
     ("CoreSecurity", ["CWhaleOpenSSL", "CWhaleSQLite"]),
-    ("CoreUtils", []),
+    ("CoreUtils", [lifecycle]),
     ("Messaging", ["CWhaleKafka", lifecycle]),
 ]
 
@@ -91,7 +91,7 @@ for module in modules {
                 .byName(name: module.name), "CoreProtocols", "CoreTestKit",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ] + (module.name == "Messaging" ? ["CWhaleTestThreads"] : [])
-                + (["CoreCache", "Messaging"].contains(module.name) ? [lifecycle] : []),
+                + (["CoreCache", "CoreUtils", "Messaging"].contains(module.name) ? [lifecycle] : []),
             // Messaging's JSON fixtures and the Python interop peer are read from the source tree by path.
             exclude: module.name == "Messaging" ? ["Fixtures", "Interop/interop_peer.py"] : []
         )

