@@ -58,6 +58,7 @@ import Testing
         Case(expression: "30 23 * * *", zone: "Asia/Tehran", after: "2021-09-21T12:00:00+04:30", expected: ["2021-09-21T23:30:00+04:30", "2021-09-22T23:30:00+03:30"]),
         Case(expression: "*/30 * * * *", zone: "Asia/Tehran", after: "2021-09-21T22:45:00+04:30", expected: ["2021-09-21T23:00:00+04:30", "2021-09-21T23:30:00+04:30", "2021-09-21T23:00:00+03:30", "2021-09-21T23:30:00+03:30", "2021-09-22T00:00:00+03:30"]),
         Case(expression: "0 0 * * *", zone: "Asia/Tehran", after: "2026-03-20T12:00:00Z", expected: ["2026-03-20T20:30:00Z", "2026-03-21T20:30:00Z"]),
+        Case(expression: "0 0 1 NOV-FEB *", zone: "UTC", after: "2026-12-05T00:00:00Z", expected: ["2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", "2027-11-01T00:00:00Z"]),
         Case(expression: "0 8 * * SAT", zone: "Asia/Tehran", after: "2026-12-05T00:00:00Z", expected: ["2026-12-05T04:30:00Z", "2026-12-12T04:30:00Z"]),
     ]
 

@@ -7,7 +7,9 @@ public import CoreProtocols
 /// Each field takes `*`, a value, a range `a-b`, a step `*/n`, `a-b/n` or `a/n`
 /// (from `a` to the field's end), and lists of those separated by commas.
 /// Months take `JAN`…`DEC`, weekdays `SUN`…`SAT` (any case); weekdays are 0–7
-/// with both 0 and 7 Sunday. The day-of-month field also takes `L` (the last
+/// with both 0 and 7 Sunday. Month and weekday ranges may wrap around
+/// (`NOV-FEB`, `SAT-WED`: the Iranian working week); in other fields a
+/// backwards range is an error. The day-of-month field also takes `L` (the last
 /// day), `L-n` (n days before it), `nW` (the weekday nearest day n, never
 /// crossing into another month; no fire when the month has no day n) and `LW`
 /// (the last weekday); the day-of-week field takes `nL` (the last weekday n of
@@ -191,14 +193,19 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
             } else if let dash = base.firstIndex(of: "-"), dash != base.startIndex {
                 low = try value(base[..<dash])
                 high = try value(base[base.index(after: dash)...])
-                guard low <= high else {
+                guard low <= high || !names.isEmpty else {
                     throw WhaleError(.invalidInput, "'\(item)' in '\(expression)' is a backwards range")
                 }
             } else {
                 low = try value(base)
                 high = parts.count == 2 ? range.upperBound : low
             }
-            for v in stride(from: low, through: high, by: step) { bits |= 1 << UInt64(v) }
+            // Months and weekdays wrap around: NOV-FEB, FRI-MON.
+            let values = low <= high ? Array(stride(from: low, through: high, by: step))
+                : Array(stride(from: low, through: high + range.upperBound - range.lowerBound + 1, by: step)).map {
+                    $0 > range.upperBound ? $0 - (range.upperBound - range.lowerBound + 1) : $0
+                }
+            for v in values { bits |= 1 << UInt64(v) }
         }
         return (bits, field == "*" || field == "?")
     }
