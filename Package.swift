@@ -20,7 +20,7 @@ let modules: [(name: String, dependencies: [Target.Dependency])] = [
     ("CoreMonitoring", []),
     ("CoreLogging", []),
     ("CoreSecurity", ["CWhaleOpenSSL", "CWhaleSQLite"]),
-    ("CoreUtils", [lifecycle]),
+    ("CoreUtils", ["CWhaleMath", lifecycle]),
     ("Messaging", ["CWhaleKafka", lifecycle]),
 ]
 
@@ -53,6 +53,8 @@ var targets: [Target] = [
         pkgConfig: "openssl",
         providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
     ),
+    // Dense matrix kernels for CoreUtils' Matrix (AVX2/FMA when the CPU has them, portable C otherwise; no BLAS).
+    .target(name: "CWhaleMath", path: "Sources/CWhaleMath"),
     .target(name: "CoreProtocols", dependencies: [log, metrics]),
     .target(name: "CoreTestKit", dependencies: ["CoreProtocols"]),
     .executableTarget(
