@@ -16,6 +16,8 @@ let package = Package(
             path: "Sources/CSQLiteBaseline",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
+        // Helpers shared by the benchmark executables (CountDown).
+        .target(name: "BenchmarkSupport", path: "Sources/BenchmarkSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(
             name: "CacheBenchmarks",
             dependencies: [
@@ -43,6 +45,7 @@ let package = Package(
         .executableTarget(
             name: "MessagingBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "CoreProtocols", package: "smart-whale-core"),
                 .product(name: "Messaging", package: "smart-whale-core"),
@@ -65,6 +68,7 @@ let package = Package(
         .executableTarget(
             name: "UtilsBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "CoreProtocols", package: "smart-whale-core"),
                 .product(name: "CoreUtils", package: "smart-whale-core"),

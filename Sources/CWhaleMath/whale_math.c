@@ -135,6 +135,14 @@ AVX2 static void axpy_avx2(int count, double alpha, const double *x, double *y) 
 
 /* ---- entry points ------------------------------------------------------ */
 
+static void swap_rows(double *x, double *y, int count) {
+    for (int j = 0; j < count; j++) {
+        const double t = x[j];
+        x[j] = y[j];
+        y[j] = t;
+    }
+}
+
 int whale_dgemm(int m, int n, int k, const double *a, const double *b, double *c) {
     if (m <= 0 || n <= 0) return 0;
     if (k <= 0) {
@@ -165,14 +173,7 @@ int whale_dgetrf(int n, double *a, int *pivots, double tolerance) {
         }
         pivots[step] = pivot;
         if (!(largest > tolerance)) return step + 1; /* also catches NaN */
-        if (pivot != step) {
-            double *x = a + (size_t)step * n, *y = a + (size_t)pivot * n;
-            for (int j = 0; j < n; j++) {
-                const double t = x[j];
-                x[j] = y[j];
-                y[j] = t;
-            }
-        }
+        if (pivot != step) swap_rows(a + (size_t)step * n, a + (size_t)pivot * n, n);
         const double *urow = a + (size_t)step * n;
         const double diagonal = urow[step];
         for (int i = step + 1; i < n; i++) {
@@ -192,14 +193,7 @@ void whale_dgetrs(int n, int nrhs, const double *lu, const int *pivots, double *
 #endif
     for (int i = 0; i < n; i++) {
         const int p = pivots[i];
-        if (p != i) {
-            double *x = b + (size_t)i * nrhs, *y = b + (size_t)p * nrhs;
-            for (int j = 0; j < nrhs; j++) {
-                const double t = x[j];
-                x[j] = y[j];
-                y[j] = t;
-            }
-        }
+        if (p != i) swap_rows(b + (size_t)i * nrhs, b + (size_t)p * nrhs, nrhs);
     }
     /* L y = P b: rows below i take away l_ki times row i. */
     for (int i = 0; i < n; i++) {

@@ -7,17 +7,6 @@ import Testing
 /// setup`) on seeded random inputs: every result within 1e-9, relative.
 /// Fails, not skips, when python3 or numpy is missing.
 @Suite struct MathNumpyConformanceTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let script = #"""
     import json, math, sys
     import numpy as np
@@ -96,7 +85,7 @@ import Testing
 
     @Test(arguments: [1 as UInt64, 2, 3])
     func agreesWithNumpy(seed: UInt64) throws {
-        var random = Generator(state: seed)
+        var random = SplitMix64(state: seed)
         let samples = (0..<(500 + Int(seed) * 37)).map { _ in Double.random(in: -50...150, using: &random) * Double.random(in: 0...1, using: &random) }
         let x = (0..<300).map { _ in Double.random(in: -10...10, using: &random) }
         let y = x.map { 3 * $0 - 7 + Double.random(in: -4...4, using: &random) }

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import CoreProtocols
 import Foundation
 import Messaging
@@ -200,40 +201,6 @@ struct RequestFixture: Sendable {
         try await subscription.waitForAssignment()
         // One round trip to start the response listener before measuring.
         _ = try await service.request(DataRequest.create(modelID: modelID), on: topic, timeout: .seconds(30))
-    }
-}
-
-/// Counts handled messages down to zero; `wait()` returns at zero.
-final class CountDown: Sendable {
-    private let state: Mutex<(remaining: Int, waiter: CheckedContinuation<Void, Never>?, first: ContinuousClock.Instant?, last: ContinuousClock.Instant?)>
-    let created = ContinuousClock.now
-
-    init(_ count: Int) { state = Mutex((count, nil, nil, nil)) }
-
-    var firstTick: ContinuousClock.Instant? { state.withLock { $0.first } }
-    var lastTick: ContinuousClock.Instant? { state.withLock { $0.last } }
-
-    func tick() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.first == nil { state.first = .now }
-            state.remaining -= 1
-            if state.remaining == 0 { state.last = .now }
-            guard state.remaining == 0 else { return nil }
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state -> Bool in
-                if state.remaining <= 0 { return true }
-                state.waiter = continuation
-                return false
-            }
-            if done { continuation.resume() }
-        }
     }
 }
 

@@ -1,7 +1,7 @@
 import Benchmark
+import BenchmarkSupport
 import CoreProtocols
 import CoreUtils
-import Synchronization
 
 /// Issue 7's scheduler figures: the overhead per fire, beside the floor any
 /// scheduler that runs jobs as tasks pays (one `Task {}` per job), in one run;
@@ -16,7 +16,7 @@ func schedulerBenchmarks() {
     Benchmark("Scheduler: 10,000 one-shot jobs due now, scheduled and fired (SystemClock)", configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations {
             let scheduler = Scheduler(clock: SystemClock())
-            let done = Countdown(jobs)
+            let done = CountDown(jobs)
             let runner = Task { try await scheduler.run() }
             let start = ContinuousClock.now
             benchmark.startMeasurement()
@@ -33,7 +33,7 @@ func schedulerBenchmarks() {
 
     Benchmark("Scheduler: 10,000 Task {} doing the same work (baseline)", configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations {
-            let done = Countdown(jobs)
+            let done = CountDown(jobs)
             let start = ContinuousClock.now
             benchmark.startMeasurement()
             for _ in 0..<jobs {
@@ -63,32 +63,4 @@ private func perFire(_ what: String, start: ContinuousClock.Instant, count: Int)
     let elapsed = start.duration(to: .now)
     let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
     print("\(what): \(count) fires in \(Int(nanoseconds / 1e6)) ms = \(Int(nanoseconds / Double(count))) ns/fire")
-}
-
-/// Counts fires down to zero; `wait()` returns at zero.
-private final class Countdown: Sendable {
-    private let state: Mutex<(remaining: Int, waiter: CheckedContinuation<Void, Never>?)>
-
-    init(_ count: Int) { state = Mutex((count, nil)) }
-
-    func tick() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.remaining -= 1
-            guard state.remaining == 0 else { return nil }
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state -> Bool in
-                if state.remaining <= 0 { return true }
-                state.waiter = continuation
-                return false
-            }
-            if done { continuation.resume() }
-        }
-    }
 }

@@ -149,41 +149,49 @@ public enum Statistics {
     /// when either sample is constant (the coefficient is undefined).
     public static func correlation(_ x: [Double], _ y: [Double]) throws(WhaleError) -> Double {
         try checkPair(x, y, minimum: 2, for: "the correlation")
-        let mx = meanUnchecked(x), my = meanUnchecked(y)
-        var sxy = CompensatedSum(), sxx = CompensatedSum(), syy = CompensatedSum()
-        for i in x.indices {
-            let dx = x[i] - mx, dy = y[i] - my
-            sxy.add(dx * dy)
-            sxx.add(dx * dx)
-            syy.add(dy * dy)
-        }
-        guard sxx.value > 0, syy.value > 0 else { throw WhaleError(.invalidInput, "the correlation of a constant sample is undefined") }
-        return max(-1, min(1, sxy.value / (sxx.value.squareRoot() * syy.value.squareRoot())))
+        let sums = CrossSums(x, y)
+        guard sums.xx > 0, sums.yy > 0 else { throw WhaleError(.invalidInput, "the correlation of a constant sample is undefined") }
+        return max(-1, min(1, sums.xy / (sums.xx.squareRoot() * sums.yy.squareRoot())))
     }
 
     /// The least-squares line through the points (`x[i]`, `y[i]`).
     public static func linearRegression(_ x: [Double], _ y: [Double]) throws(WhaleError) -> LinearRegression {
         try checkPair(x, y, minimum: 2, for: "a linear regression")
-        let mx = meanUnchecked(x), my = meanUnchecked(y)
-        var sxy = CompensatedSum(), sxx = CompensatedSum(), syy = CompensatedSum()
-        for i in x.indices {
-            let dx = x[i] - mx, dy = y[i] - my
-            sxy.add(dx * dy)
-            sxx.add(dx * dx)
-            syy.add(dy * dy)
-        }
-        guard sxx.value > 0 else { throw WhaleError(.invalidInput, "a regression needs at least two distinct x values") }
-        let slope = sxy.value / sxx.value
-        let intercept = my - slope * mx
+        let sums = CrossSums(x, y)
+        guard sums.xx > 0 else { throw WhaleError(.invalidInput, "a regression needs at least two distinct x values") }
+        let slope = sums.xy / sums.xx
+        let intercept = sums.meanY - slope * sums.meanX
         var residuals = CompensatedSum()
         for i in x.indices {
             let r = y[i] - (intercept + slope * x[i])
             residuals.add(r * r)
         }
-        let rSquared = syy.value > 0 ? max(0, min(1, 1 - residuals.value / syy.value)) : 1
+        let rSquared = sums.yy > 0 ? max(0, min(1, 1 - residuals.value / sums.yy)) : 1
         let standardError = x.count > 2 ? (residuals.value / Double(x.count - 2)).squareRoot() : 0
         return LinearRegression(slope: slope, intercept: intercept, rSquared: rSquared, residualStandardError: standardError,
                                 count: x.count)
+    }
+
+    /// The means and the compensated sums of products of deviations of two samples.
+    struct CrossSums {
+        var meanX: Double
+        var meanY: Double
+        var xy: Double
+        var xx: Double
+        var yy: Double
+
+        init(_ x: [Double], _ y: [Double]) {
+            meanX = Statistics.meanUnchecked(x)
+            meanY = Statistics.meanUnchecked(y)
+            var sxy = CompensatedSum(), sxx = CompensatedSum(), syy = CompensatedSum()
+            for i in x.indices {
+                let dx = x[i] - meanX, dy = y[i] - meanY
+                sxy.add(dx * dy)
+                sxx.add(dx * dx)
+                syy.add(dy * dy)
+            }
+            (xy, xx, yy) = (sxy.value, sxx.value, syy.value)
+        }
     }
 
     static func checkPair(_ x: [Double], _ y: [Double], minimum: Int, for what: String) throws(WhaleError) {

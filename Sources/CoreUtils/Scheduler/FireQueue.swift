@@ -67,11 +67,17 @@ struct FireEntry: Comparable {
     static func == (lhs: FireEntry, rhs: FireEntry) -> Bool { lhs.sequence == rhs.sequence }
 }
 
-/// SplitMix64: reproducible jitter when the scheduler is given a seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
+/// SplitMix64 (Steele, Lea and Flood): a small, fast, seedable generator for
+/// reproducible randomness — the scheduler's jitter under
+/// ``SchedulerOptions/jitterSeed``, and tests. Not for secrets.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The state; any value is a valid seed.
+    public var state: UInt64
 
-    mutating func next() -> UInt64 {
+    /// A generator seeded with `seed`.
+    public init(state seed: UInt64) { self.state = seed }
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -159,13 +159,10 @@ public struct CalendarPeriod: Hashable, Sendable, CustomStringConvertible {
 
 /// Durations for people: `2 h 5 min`, `۲ ساعت و ۵ دقیقه`.
 public enum DurationText {
-    /// The language of the units.
-    public enum Language: Hashable, Sendable {
-        /// `1 d 2 h 5 min 3 s`, or with ``Style/long``: `1 day, 2 hours, 5 minutes`.
-        case english
-        /// `۱ روز و ۲ ساعت و ۵ دقیقه` (Persian digits unless `digits` says ASCII).
-        case persian
-    }
+    /// The language of the units: English (`1 d 2 h 5 min 3 s`, or with
+    /// ``Style/long`` `1 day, 2 hours, 5 minutes`) or Persian (`۱ روز و ۲ ساعت`,
+    /// Persian digits unless `digits` says ASCII).
+    public typealias Language = DateTimeFormatter.Language
 
     /// Unit abbreviations or words (English only; Persian always uses words).
     public enum Style: Hashable, Sendable {
