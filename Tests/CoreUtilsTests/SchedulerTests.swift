@@ -3,6 +3,7 @@ import CoreTestKit
 import CoreUtils
 import Foundation
 import Logging
+import MetricsTestKit
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -347,6 +348,23 @@ extension ManualClock {
         let failures = scheduler.history(of: "throws")
         #expect(failures.count == 3)  // the history limit
         #expect(failures.allSatisfy { if case .failed(let message) = $0.outcome { message.contains("Boom") } else { false } })
+    }
+
+    @Test func runsAreCountedInMetrics() async throws {
+        let clock = ManualClock()
+        let t0 = clock.now
+        let metrics = TestMetrics()
+        let scheduler = Scheduler(clock: clock, metricsFactory: metrics)
+        struct Boom: Error {}
+        try scheduler.schedule("ok", .fixedRate(.seconds(1), initialDelay: .seconds(1))) { _ in }
+        try scheduler.schedule("bad", .after(.seconds(2))) { _ in throw Boom() }
+        try await running(scheduler, clock: clock) {
+            for second in 1...3 { await clock.step(to: t0.advanced(by: .seconds(second))) }
+            try await eventually { scheduler.history(of: "ok").count == 3 && scheduler.history(of: "bad").first?.outcome != .running }
+        }
+        #expect(try metrics.expectCounter("whale_scheduler_runs_total", [("job", "ok"), ("outcome", "succeeded")]).totalValue == 3)
+        #expect(try metrics.expectCounter("whale_scheduler_runs_total", [("job", "bad"), ("outcome", "failed")]).totalValue == 1)
+        #expect(try metrics.expectTimer("whale_scheduler_lateness_nanoseconds", [("job", "ok")]).values == [0, 0, 0])
     }
 
     @Test func managingJobs() async throws {

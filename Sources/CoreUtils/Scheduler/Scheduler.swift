@@ -1,6 +1,6 @@
 public import CoreProtocols
 public import Logging
-import Metrics
+public import Metrics
 public import ServiceLifecycle
 import Synchronization
 
@@ -53,22 +53,24 @@ public final class Scheduler: Service, Sendable {
         let succeeded: Counter
         let failed: Counter
         let cancelled: Counter
+        let timedOut: Counter
         let skipped: Counter
         let deferred: Counter
         let lateness: Metrics.Timer
         let duration: Metrics.Timer
 
-        init(job: String) {
+        init(job: String, factory: any MetricsFactory) {
             func runs(_ outcome: String) -> Counter {
-                Counter(label: "whale_scheduler_runs_total", dimensions: [("job", job), ("outcome", outcome)])
+                Counter(label: "whale_scheduler_runs_total", dimensions: [("job", job), ("outcome", outcome)], factory: factory)
             }
             succeeded = runs("succeeded")
             failed = runs("failed")
             cancelled = runs("cancelled")
+            timedOut = runs("timed_out")
             skipped = runs("skipped")
             deferred = runs("deferred")
-            lateness = Metrics.Timer(label: "whale_scheduler_lateness_nanoseconds", dimensions: [("job", job)])
-            duration = Metrics.Timer(label: "whale_scheduler_run_duration_nanoseconds", dimensions: [("job", job)])
+            lateness = Metrics.Timer(label: "whale_scheduler_lateness_nanoseconds", dimensions: [("job", job)], factory: factory)
+            duration = Metrics.Timer(label: "whale_scheduler_run_duration_nanoseconds", dimensions: [("job", job)], factory: factory)
         }
     }
 
@@ -104,14 +106,18 @@ public final class Scheduler: Service, Sendable {
     private let clock: any WhaleClock
     private let options: SchedulerOptions
     private let logger: Logger
+    private let metricsFactory: any MetricsFactory
     private let state: Mutex<State>
 
-    /// A scheduler on `clock` (production: ``CoreProtocols/SystemClock``; tests: a manual clock).
+    /// A scheduler on `clock` (production: ``CoreProtocols/SystemClock``; tests: a
+    /// manual clock), its metrics going to `metricsFactory` (default: the
+    /// factory `MetricsSystem` was bootstrapped with).
     public init(clock: any WhaleClock = SystemClock(), options: SchedulerOptions = SchedulerOptions(),
-                logger: Logger = Logger(label: "whale.scheduler"))
+                metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "whale.scheduler"))
     {
         self.clock = clock
         self.options = options
+        self.metricsFactory = metricsFactory
         self.logger = logger
         var initial = State()
         if let seed = options.jitterSeed { initial.random = SplitMix64(state: seed) }
@@ -134,7 +140,7 @@ public final class Scheduler: Service, Sendable {
             throw WhaleError(.invalidInput, "a job's jitter must not be negative and its timeout must be positive")
         }
         let now = clock.now
-        let metrics = JobMetrics(job: id)
+        let metrics = JobMetrics(job: id, factory: metricsFactory)
         let wakeAt: WhaleInstant? = try state.locked { (state) throws(WhaleError) -> WhaleInstant? in
             guard state.jobs[id] == nil else { throw WhaleError(.alreadyExists, "a job '\(id)' is already scheduled") }
             state.generation += 1
@@ -556,7 +562,8 @@ public final class Scheduler: Service, Sendable {
             switch outcome {
             case .succeeded: job.metrics.succeeded.increment()
             case .failed: job.metrics.failed.increment()
-            case .cancelled, .timedOut: job.metrics.cancelled.increment()
+            case .cancelled: job.metrics.cancelled.increment()
+            case .timedOut: job.metrics.timedOut.increment()
             case .skipped: job.metrics.skipped.increment()
             case .running: break
             }
