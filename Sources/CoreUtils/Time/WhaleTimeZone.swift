@@ -73,14 +73,17 @@ public struct WhaleTimeZone: Hashable, Sendable, CustomStringConvertible {
         // (no zone changes its offset twice in 48 hours).
         let before = offset(at: asUTC.advanced(by: .seconds(-86_400)))
         let after = offset(at: asUTC.advanced(by: .seconds(86_400)))
-        var found: [WhaleInstant] = []
-        for candidate in Set([before, after, offset(at: asUTC)]) {
+        // Each offset in effect near `local` that maps it back to itself names one instant.
+        var earliest: WhaleInstant?
+        var latest: WhaleInstant?
+        for candidate in [before, after, offset(at: asUTC)] {
             let instant = local.instant(offsetSeconds: candidate)
-            if offset(at: instant) == candidate { found.append(instant) }
+            guard offset(at: instant) == candidate else { continue }
+            if earliest.map({ instant < $0 }) ?? true { earliest = instant }
+            if latest.map({ instant > $0 }) ?? true { latest = instant }
         }
-        found.sort()
-        if let first = found.first, let last = found.last {
-            return first == last ? .unique(first) : .ambiguous(earlier: first, later: last)
+        if let earliest, let latest {
+            return earliest == latest ? .unique(earliest) : .ambiguous(earlier: earliest, later: latest)
         }
         // In a gap: read with the offset before the transition, the reading lands
         // as far past the transition as it was past the gap's start.

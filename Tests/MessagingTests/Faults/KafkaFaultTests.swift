@@ -46,27 +46,41 @@ struct KafkaFaultTests {
 
         let total = 2_000
         let waves = 20
-        let acknowledged = AcknowledgementCounter()
+        let perWave = total / waves
+        // Waves 3..<13 are sent while both leaders are down.
+        let outageWaves = 3..<13
+        let acknowledged = EventCounter()
+        let started = EventCounter()
         let clock = ContinuousClock()
         let events = try await withThrowingTaskGroup(of: BurstEvent.self) { group in
-            // The fault: once 300 sends were acknowledged, both leaders go
-            // down for 1.5 s while the burst goes on.
-            group.addTask {
-                while acknowledged.count < 300 {
-                    try await Task.sleep(for: .milliseconds(5))
-                }
-                for broker in leaders { try cluster.setBrokerDown(broker) }
-                let down = clock.now
-                try await Task.sleep(for: .milliseconds(1_500))
-                let up = clock.now
-                for broker in leaders { try cluster.setBrokerUp(broker) }
-                return .outage(down: down, up: up)
-            }
-            // The burst: 2,000 concurrent sends in 20 waves, 100 ms apart.
+            var down: ContinuousClock.Instant?
+            // The burst: 2,000 concurrent sends in 20 waves, 100 ms apart. The
+            // burst itself places the fault, so a loaded machine that runs the
+            // sends late cannot move the outage past them.
             for wave in 0..<waves {
-                for id in (wave * total / waves)..<((wave + 1) * total / waves) {
+                if wave == outageWaves.lowerBound {
+                    // Once the first 300 sends were acknowledged, both leaders go down.
+                    while acknowledged.count < wave * perWave {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    for broker in leaders { try cluster.setBrokerDown(broker) }
+                    down = clock.now
+                }
+                if wave == outageWaves.upperBound, let outageStart = down {
+                    // They come back once every send of the outage waves has
+                    // started and at least 1.5 s passed.
+                    while started.count < wave * perWave {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    try await clock.sleep(until: outageStart.advanced(by: .milliseconds(1_500)))
+                    let up = clock.now
+                    for broker in leaders { try cluster.setBrokerUp(broker) }
+                    group.addTask { .outage(down: outageStart, up: up) }
+                }
+                for id in (wave * perWave)..<((wave + 1) * perWave) {
                     group.addTask {
-                        let started = clock.now
+                        let begin = clock.now
+                        started.increment()
                         let result: Result<KafkaDeliveryReport, WhaleError>
                         do {
                             result = .success(try await producer.send(FaultTestSupport.message(id, topic: topic)))
@@ -74,7 +88,7 @@ struct KafkaFaultTests {
                         } catch let error as WhaleError {
                             result = .failure(error)
                         }
-                        return .send(Send(id: id, started: started, finished: clock.now, result: result))
+                        return .send(Send(id: id, started: begin, finished: clock.now, result: result))
                     }
                 }
                 try await Task.sleep(for: .milliseconds(100))
@@ -110,7 +124,7 @@ struct KafkaFaultTests {
         // The outage was real: sends began while both leaders were down, and
         // none of those was acknowledged before they came back up.
         let duringOutage = sends.filter { $0.started > down && $0.started < up }
-        #expect(duringOutage.count >= 500)
+        #expect(duringOutage.count == outageWaves.count * perWave)
         #expect(duringOutage.allSatisfy { $0.finished > up })
 
         // Read the topic back and compare both ways with the acknowledgements.
@@ -432,8 +446,8 @@ struct KafkaFaultTests {
     }
 }
 
-/// How many sends were acknowledged so far.
-private final class AcknowledgementCounter: Sendable {
+/// How many times something happened so far (sends started, acknowledged).
+private final class EventCounter: Sendable {
     private let value = Atomic<Int>(0)
     var count: Int { value.load(ordering: .relaxed) }
     func increment() { value.add(1, ordering: .relaxed) }
