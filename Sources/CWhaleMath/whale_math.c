@@ -11,18 +11,22 @@
 
 /* ---- dispatch ---------------------------------------------------------- */
 
+/* Detected once; threads that race on the first call all compute the same
+ * answer, and the relaxed atomics make that race well defined. */
 static int detected = -1;
 
 int whale_math_uses_avx2(void) {
-    if (detected < 0) {
+    int found = __atomic_load_n(&detected, __ATOMIC_RELAXED);
+    if (found < 0) {
 #ifdef WHALE_X86
         __builtin_cpu_init();
-        detected = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        found = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
-        detected = 0;
+        found = 0;
 #endif
+        __atomic_store_n(&detected, found, __ATOMIC_RELAXED);
     }
-    return detected;
+    return found;
 }
 
 /* ---- portable kernels -------------------------------------------------- */

@@ -13,13 +13,13 @@ final class Gate: Sendable {
     private let state = Mutex<(open: Bool, waiters: [Int: CheckedContinuation<Void, any Error>], next: Int)>((false, [:], 0))
 
     func wait() async throws {
-        let id = state.withLock { state -> Int in
+        let id = state.locked { state -> Int in
             state.next += 1
             return state.next
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resume: Result<Void, any Error>? = state.withLock { state in
+                let resume: Result<Void, any Error>? = state.locked { state in
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if state.open { return .success(()) }
                     state.waiters[id] = continuation
@@ -28,12 +28,12 @@ final class Gate: Sendable {
                 if let resume { continuation.resume(with: resume) }
             }
         } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+            state.locked { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
     }
 
     func open() {
-        let waiters = state.withLock { state in
+        let waiters = state.locked { state in
             state.open = true
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
@@ -45,14 +45,14 @@ final class Gate: Sendable {
 /// A load signal the test sets.
 final class TestLoad: ResourcePressureSignal {
     let value = Mutex(0.0)
-    func pressure() -> Double { value.withLock { $0 } }
+    func pressure() -> Double { value.locked { $0 } }
 }
 
 /// Counts calls.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func increment() { value.withLock { $0 += 1 } }
-    var count: Int { value.withLock { $0 } }
+    func increment() { value.locked { $0 += 1 } }
+    var count: Int { value.locked { $0 } }
 }
 
 /// Polls `condition` on the real clock for up to 10 s (for action tasks to finish).
@@ -226,7 +226,7 @@ extension ManualClock {
         let clock = ManualClock()
         let t0 = clock.now
         let load = TestLoad()
-        load.value.withLock { $0 = 0.95 }
+        load.value.locked { $0 = 0.95 }
         let options = SchedulerOptions(misfireThreshold: .seconds(600), loadSignal: load, maximumDeferral: .seconds(60),
                                        deferralRecheckInterval: .seconds(5))
         let scheduler = Scheduler(clock: clock, options: options)
@@ -239,12 +239,12 @@ extension ManualClock {
             #expect(scheduler.history(of: "cleanup").isEmpty)
             await clock.step(to: t0.advanced(by: .seconds(15)))
             #expect(scheduler.history(of: "cleanup").isEmpty)
-            load.value.withLock { $0 = 0.3 }
+            load.value.locked { $0 = 0.3 }
             await clock.step(to: t0.advanced(by: .seconds(20)))
             #expect(scheduler.history(of: "cleanup").map(\.deferral) == [.seconds(10)])
             #expect(scheduler.history(of: "bulk").map(\.deferral) == [.seconds(10)])
             // Loaded for good: the fire runs at the maximum deferral.
-            load.value.withLock { $0 = 1 }
+            load.value.locked { $0 = 1 }
             try scheduler.schedule("late", .after(.seconds(10)), options: JobOptions(priority: .low)) { _ in }
             for second in stride(from: 25, through: 90, by: 5) { await clock.step(to: t0.advanced(by: .seconds(second))) }
             let late = scheduler.history(of: "late")

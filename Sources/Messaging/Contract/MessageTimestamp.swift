@@ -50,7 +50,7 @@ public struct MessageTimestamp: Hashable, Comparable, Sendable, Codable, CustomS
         let fraction = micros - seconds * 1_000_000
         let days = Self.floorDivide(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = Self.civil(fromDays: days)
+        let (year, month, day) = GregorianDays.civil(fromDays: Int(days))
         self.instant = WhaleInstant(nanosecondsSinceEpoch: micros &* 1_000)
         self.text = Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
             + "T" + Self.pad(secondOfDay / 3_600, 2) + ":" + Self.pad(secondOfDay % 3_600 / 60, 2)
@@ -87,35 +87,14 @@ public struct MessageTimestamp: Hashable, Comparable, Sendable, Codable, CustomS
         try container.encode(text)
     }
 
-    // MARK: Calendar arithmetic (proleptic Gregorian, after Howard Hinnant)
+    // MARK: Arithmetic (day numbers come from CoreProtocols' GregorianDays)
 
     static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
         let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
         return remainder < 0 ? quotient - 1 : quotient
     }
 
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDivide(y, 400)
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
+    private static func pad(_ value: some BinaryInteger, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
@@ -133,7 +112,7 @@ private enum ISO8601Parser {
         guard let year = cursor.digits(4), cursor.take("-"),
               let month = cursor.digits(2), cursor.take("-"),
               let day = cursor.digits(2),
-              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
+              (1...12).contains(month), (1...Int64(GregorianDays.daysInMonth(year: Int(year), month: Int(month)))).contains(day)
         else { return nil }
         var secondOfDay: Int64 = 0
         var fraction: Int64 = 0
@@ -176,21 +155,9 @@ private enum ISO8601Parser {
             }
             guard cursor.isAtEnd else { return nil }
         }
-        let days = MessageTimestamp.days(year: year, month: month, day: day)
+        let days = Int64(GregorianDays.days(year: Int(year), month: Int(month), day: Int(day)))
         let seconds = days * 86_400 + secondOfDay - Int64(offset ?? 0)
         return Result(nanoseconds: seconds * 1_000_000_000 + fraction, offsetSeconds: offset)
-    }
-
-    static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2:
-            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-            return leap ? 29 : 28
-        case 4, 6, 9, 11:
-            return 30
-        default:
-            return 31
-        }
     }
 
     struct Cursor {

@@ -109,7 +109,7 @@ final class ReceivedIDs: Sendable {
     private let ids = Mutex<[Int]>([])
 
     /// Every id received, repeats included.
-    var all: [Int] { ids.withLock { $0 } }
+    var all: [Int] { ids.locked { $0 } }
     /// How many different ids were received.
     var distinctCount: Int { Set(all).count }
 
@@ -120,6 +120,6 @@ final class ReceivedIDs: Sendable {
             Issue.record("unexpected message at \(message.topic)[\(message.partition)]@\(message.offset)")
             return
         }
-        ids.withLock { $0.append(id) }
+        ids.locked { $0.append(id) }
     }
 }

@@ -18,17 +18,17 @@ final class InMemoryTopicAdmin: KafkaTopicAdministering {
 
     init(brokerCount: Int = 1, topics: [String: Topic] = [:]) {
         self.brokerCount = brokerCount
-        state.withLock { $0.topics = topics }
+        state.locked { $0.topics = topics }
     }
 
     /// The topics it holds now.
-    var topics: [String: Topic] { state.withLock { $0.topics } }
+    var topics: [String: Topic] { state.locked { $0.topics } }
     /// Every call, in order, e.g. `"create smartwhale.core.logs"`.
-    var calls: [String] { state.withLock { $0.calls } }
+    var calls: [String] { state.locked { $0.calls } }
 
     func topicExists(_ name: String) async throws -> Bool {
         try KafkaTopicName.validate(name)
-        return state.withLock { state in
+        return state.locked { state in
             state.calls.append("exists \(name)")
             return state.topics[name] != nil
         }
@@ -52,7 +52,7 @@ final class InMemoryTopicAdmin: KafkaTopicAdministering {
             }
             factor = brokerCount
         }
-        return state.withLock { state in
+        return state.locked { state in
             state.calls.append("create \(name)")
             guard state.topics[name] == nil else { return false }
             state.topics[name] = Topic(partitions: partitions, replicationFactor: factor, configs: configs)
@@ -62,14 +62,14 @@ final class InMemoryTopicAdmin: KafkaTopicAdministering {
 
     func deleteTopic(_ name: String) async throws -> Bool {
         try KafkaTopicName.validate(name)
-        return state.withLock { state in
+        return state.locked { state in
             state.calls.append("delete \(name)")
             return state.topics.removeValue(forKey: name) != nil
         }
     }
 
     func listTopics(includeInternal: Bool) async throws -> [String] {
-        state.withLock { state in
+        state.locked { state in
             state.calls.append("list")
             return state.topics.keys.filter { includeInternal || !KafkaTopicInfo.isInternalTopicName($0) }.sorted()
         }
@@ -77,7 +77,7 @@ final class InMemoryTopicAdmin: KafkaTopicAdministering {
 
     func topicInfo(_ name: String) async throws -> KafkaTopicInfo? {
         try KafkaTopicName.validate(name)
-        return state.withLock { state in
+        return state.locked { state in
             state.calls.append("info \(name)")
             guard let topic = state.topics[name] else { return nil }
             let replicas = (0..<Int32(topic.replicationFactor)).map { $0 }

@@ -1,3 +1,4 @@
+import CoreProtocols
 import Logging
 import Synchronization
 
@@ -12,14 +13,14 @@ final class RecordingLogHandler: Sendable {
     private let entries = Mutex<[Entry]>([])
 
     /// What was logged so far.
-    var recorded: [Entry] { entries.withLock { $0 } }
+    var recorded: [Entry] { entries.locked { $0 } }
 
     /// A logger that records into this handler.
     func logger(label: String = "test") -> Logger {
         Logger(label: label) { _ in Handler(sink: self) }
     }
 
-    fileprivate func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
+    fileprivate func append(_ entry: Entry) { entries.locked { $0.append(entry) } }
 
     private struct Handler: LogHandler {
         let sink: RecordingLogHandler
