@@ -20,12 +20,17 @@ let benchmarks: @Sendable () -> Void = {
         print("MessagingBenchmarks: \(kcat) is missing (apt-get install kcat; make setup installs it)")
         return
     }
-    let configuration: KafkaConfiguration
+    var configuration: KafkaConfiguration
     do {
         configuration = try KafkaConfiguration(brokers: brokers)
     } catch {
         print("MessagingBenchmarks: WHALE_KAFKA_BROKERS='\(brokers)': \(error)")
         return
+    }
+    // Extra librdkafka properties for experiments: WHALE_BENCH_KAFKA_PROPERTIES="k=v,k=v".
+    for pair in (ProcessInfo.processInfo.environment["WHALE_BENCH_KAFKA_PROPERTIES"] ?? "").split(separator: ",") {
+        let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+        if parts.count == 2 { configuration.properties[parts[0]] = parts[1] }
     }
     // The same 100-byte values for both sides: kcat reads them one per line.
     let values: [[UInt8]] = (0..<messageCount).map { index in
@@ -133,6 +138,30 @@ let benchmarks: @Sendable () -> Void = {
         try fillConsumeTopic()
     }
 
+    Benchmark("Consume 200k in a group: kcat -G (from assignment)", configuration: bulk) { benchmark in
+        for _ in benchmark.scaledIterations {
+            let group = freshTopic("kcat-ga")
+            var assigned = false
+            // kcat reports its assignment on stderr ("... rebalanced ...: assigned: ..."):
+            // the clock starts there, as it does for KafkaSubscriber's row below.
+            try runProcess(
+                kcat,
+                ["-b", brokers, "-G", group, "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000", "-c", String(messageCount), consumeTopic],
+                discardOutput: true,
+                onStandardErrorLine: { line in
+                    if !assigned && line.contains("assigned:") {
+                        assigned = true
+                        benchmark.startMeasurement()
+                    }
+                }
+            )
+            guard assigned else { throw WhaleError(.internalError, "kcat -G printed no assignment") }
+            benchmark.stopMeasurement()
+        }
+    } setup: {
+        try fillConsumeTopic()
+    }
+
     for (name, fromAssignment) in [("Consume 200k in a group: KafkaSubscriber (join included)", false), ("Consume 200k in a group: KafkaSubscriber (from assignment)", true)] {
         Benchmark(name, configuration: bulk) { benchmark in
             var options = KafkaSubscriptionOptions(sessionTimeout: .seconds(6))
@@ -152,7 +181,7 @@ let benchmarks: @Sendable () -> Void = {
                 await counter.wait()
                 benchmark.stopMeasurement()
                 if let first = counter.firstTick {
-                    print("  [\(name)] first message \(counter.created.duration(to: first)) after the subscription's start; last \(first.duration(to: counter.lastTick ?? first)) after the first")
+                    print("  [\(name)] pauses \(subscription.statistics.pauses); first message \(counter.created.duration(to: first)) after the subscription's start; last \(first.duration(to: counter.lastTick ?? first)) after the first")
                 }
 
                 await subscription.cancel()
@@ -204,13 +233,34 @@ struct RequestFixture: Sendable {
     }
 }
 
-/// Runs a program to completion; throws when it fails.
-func runProcess(_ path: String, _ arguments: [String], discardOutput: Bool = false) throws {
+/// Runs a program to completion; throws when it fails. With
+/// `onStandardErrorLine`, each line the program writes to stderr is passed to
+/// it as it arrives.
+func runProcess(
+    _ path: String,
+    _ arguments: [String],
+    discardOutput: Bool = false,
+    onStandardErrorLine: ((Substring) -> Void)? = nil
+) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if discardOutput { process.standardOutput = FileHandle.nullDevice }
+    let errors = onStandardErrorLine.map { _ in Pipe() }
+    if let errors { process.standardError = errors }
     try process.run()
+    if let errors, let onStandardErrorLine {
+        var pending = ""
+        while true {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            pending += String(decoding: chunk, as: UTF8.self)
+            while let newline = pending.firstIndex(of: "\n") {
+                onStandardErrorLine(pending[..<newline])
+                pending = String(pending[pending.index(after: newline)...])
+            }
+        }
+    }
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
         throw WhaleError(.internalError, "\(path) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
