@@ -47,3 +47,12 @@ public enum GregorianDays {
         }
     }
 }
+
+extension Int64 {
+    /// Floor division and a non-negative remainder (for a positive `divisor`):
+    /// how instants before 1970 split into days and the time of day.
+    package func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (q, r) = quotientAndRemainder(dividingBy: divisor)
+        return r < 0 ? (q - 1, r + divisor) : (q, r)
+    }
+}

@@ -180,12 +180,6 @@ public struct LocalDateTime: Hashable, Comparable, Sendable, Codable, CustomStri
 }
 
 extension Int64 {
-    /// Floor division and a non-negative remainder.
-    func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
-        let (q, r) = quotientAndRemainder(dividingBy: divisor)
-        return r < 0 ? (q - 1, r + divisor) : (q, r)
-    }
-
     func multipliedSaturating(_ other: Int64) -> Int64 {
         let (product, overflow) = multipliedReportingOverflow(by: other)
         if overflow { return (self < 0) != (other < 0) ? .min : .max }

@@ -45,11 +45,9 @@ public struct MessageTimestamp: Hashable, Comparable, Sendable, Codable, CustomS
     /// The timestamp of an instant, truncated to whole microseconds and written in
     /// UTC as `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`.
     public init(_ instant: WhaleInstant) {
-        let micros = Self.floorDivide(instant.nanosecondsSinceEpoch, 1_000)
-        let seconds = Self.floorDivide(micros, 1_000_000)
-        let fraction = micros - seconds * 1_000_000
-        let days = Self.floorDivide(seconds, 86_400)
-        let secondOfDay = seconds - days * 86_400
+        let micros = instant.nanosecondsSinceEpoch.floorDivided(by: 1_000).quotient
+        let (seconds, fraction) = micros.floorDivided(by: 1_000_000)
+        let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
         let (year, month, day) = GregorianDays.civil(fromDays: Int(days))
         self.instant = WhaleInstant(nanosecondsSinceEpoch: micros &* 1_000)
         self.text = Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
@@ -87,12 +85,7 @@ public struct MessageTimestamp: Hashable, Comparable, Sendable, Codable, CustomS
         try container.encode(text)
     }
 
-    // MARK: Arithmetic (day numbers come from CoreProtocols' GregorianDays)
-
-    static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
-        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
-        return remainder < 0 ? quotient - 1 : quotient
-    }
+    // MARK: Text (day numbers come from CoreProtocols' GregorianDays)
 
     private static func pad(_ value: some BinaryInteger, _ width: Int) -> String {
         let digits = String(value)

@@ -23,11 +23,6 @@ struct KafkaFaultTests {
         let result: Result<KafkaDeliveryReport, WhaleError>
     }
 
-    private enum BurstEvent: Sendable {
-        case send(Send)
-        case outage(down: ContinuousClock.Instant, up: ContinuousClock.Instant)
-    }
-
     @Test func everyAcknowledgedSendArrivesExactlyOnceWhenTheLeadersGoDownDuringABurst() async throws {
         let cluster = try KafkaMockCluster(brokers: 3, logger: FaultTestSupport.logger)
         defer { cluster.close() }
@@ -52,8 +47,9 @@ struct KafkaFaultTests {
         let acknowledged = EventCounter()
         let started = EventCounter()
         let clock = ContinuousClock()
-        let events = try await withThrowingTaskGroup(of: BurstEvent.self) { group in
+        let (sends, outage) = try await withThrowingTaskGroup(of: Send.self) { group in
             var down: ContinuousClock.Instant?
+            var up: ContinuousClock.Instant?
             // The burst: 2,000 concurrent sends in 20 waves, 100 ms apart. The
             // burst itself places the fault, so a loaded machine that runs the
             // sends late cannot move the outage past them.
@@ -73,9 +69,8 @@ struct KafkaFaultTests {
                         try await Task.sleep(for: .milliseconds(5))
                     }
                     try await clock.sleep(until: outageStart.advanced(by: .milliseconds(1_500)))
-                    let up = clock.now
+                    up = clock.now
                     for broker in leaders { try cluster.setBrokerUp(broker) }
-                    group.addTask { .outage(down: outageStart, up: up) }
                 }
                 for id in (wave * perWave)..<((wave + 1) * perWave) {
                     group.addTask {
@@ -88,25 +83,17 @@ struct KafkaFaultTests {
                         } catch let error as WhaleError {
                             result = .failure(error)
                         }
-                        return .send(Send(id: id, started: begin, finished: clock.now, result: result))
+                        return Send(id: id, started: begin, finished: clock.now, result: result)
                     }
                 }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            var events: [BurstEvent] = []
-            for try await event in group { events.append(event) }
-            return events
+            var sends: [Send] = []
+            for try await send in group { sends.append(send) }
+            return (sends, down.flatMap { down in up.map { (down: down, up: $0) } })
         }
         await producer.close()
 
-        var sends: [Send] = []
-        var outage: (down: ContinuousClock.Instant, up: ContinuousClock.Instant)?
-        for event in events {
-            switch event {
-            case .send(let send): sends.append(send)
-            case .outage(let down, let up): outage = (down, up)
-            }
-        }
         let (down, up) = try #require(outage)
         #expect(sends.count == total)
 
