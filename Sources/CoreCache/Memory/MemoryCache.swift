@@ -163,17 +163,34 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         let hash = key.hashValue
         let shard = shards.shard(for: hash)
         let stripe = readBuffer.callersStripe()
-        guard let slot = shards.read(shard, announcingOn: stripe, { $0.slot(for: key, hash: hash) }) else {
-            readBuffer.recordMiss(on: stripe)
+        // The access to hand a drain, when the stripe was full and should be drained.
+        let owned = shards.read(shard, owning: stripe) { table -> (value: Value?, drain: UInt64?) in
+            guard let slot = table.slot(for: key, hash: hash), slot.expiresAt == .max || now() < slot.expiresAt else {
+                MemoryCacheReadBuffer.recordMiss(onOwned: stripe)
+                return (nil, nil)
+            }
+            let full = MemoryCacheReadBuffer.record(slot.node, onOwned: stripe)
+            return (slot.value, full ? slot.node : nil)
+        }
+        guard let owned else {
+            return lookUpContended(key, hash: hash, shard: shard, now: now)
+        }
+        if let reference = owned.drain {
+            drainAfterRead(reference)
+        }
+        return owned.value
+    }
+
+    /// A lookup whose stripe another thread owned: under the shard's lock,
+    /// counted but not recorded for the policy (a dropped access).
+    @usableFromInline
+    func lookUpContended(_ key: Key, hash: Int, shard: Int, now: () -> Int64) -> Value? {
+        let slot = shards.readLocked(shard) { $0.slot(for: key, hash: hash) }
+        guard let slot, slot.expiresAt == .max || now() < slot.expiresAt else {
+            readBuffer.recordContended(hit: false)
             return nil
         }
-        if slot.expiresAt != .max && now() >= slot.expiresAt {
-            readBuffer.recordMiss(on: stripe)
-            return nil
-        }
-        if readBuffer.record(slot.node, on: stripe) {
-            drainAfterRead(slot.node)
-        }
+        readBuffer.recordContended(hit: true)
         return slot.value
     }
 

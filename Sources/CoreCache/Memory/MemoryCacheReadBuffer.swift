@@ -9,48 +9,55 @@ import Darwin
 #endif
 
 /// Where ``MemoryCache/get(_:)`` records its hits: Caffeine's striped, lossy
-/// read buffer.
+/// read buffer, with one producer per stripe at a time.
 ///
-/// Each thread writes to one stripe, chosen by a per-thread probe that moves
-/// to another stripe when two threads collide. A stripe is a ring of 16 slots,
-/// many producers and one consumer (Caffeine's `BoundedBuffer`): a reader
-/// claims a slot with one compare-and-exchange and publishes the node's
-/// reference into it; when the ring is full or the exchange fails the access
-/// is dropped, never waited for. The holder of the policy lock drains every
-/// stripe into the policy. Each stripe also counts its hits (recorded plus
-/// dropped) and misses, so statistics need no shared counter.
+/// Each thread reads through one stripe, chosen by a per-thread probe that
+/// moves to another stripe when two threads collide. A reader *owns* its
+/// stripe while it is inside the cache: it claims the stripe's `owner` word
+/// with one compare-and-exchange (which doubles as its announcement to
+/// writers; see ``MemoryCacheShards``) and releases it with a plain store.
+/// While it owns the stripe it is the stripe's only producer, so it records
+/// the node's reference in the stripe's ring of 16 slots, and counts hits and
+/// misses, with plain (relaxed and releasing) stores and no further
+/// read-modify-write: one atomic exchange per lookup in all. When the ring is
+/// full the access is dropped, never waited for; a reader that finds its
+/// stripe owned by another thread reads under the shard's lock, counts the
+/// access on the stripe's shared counters and drops it from the policy (the
+/// lossy buffer's rule). The holder of the policy lock is the one consumer:
+/// it drains every stripe into the policy.
 ///
-/// The stripes are one block of atomic words, 256 bytes a stripe (producer
-/// counters, consumer counter and slots on separate cache lines), so a reader
-/// touches no reference count. `@unchecked Sendable`: every access to the
-/// block is atomic, and the pointer never changes until the owning cache
-/// releases it in `deinit`.
+/// The stripes are one block of atomic words, 256 bytes a stripe (owner and
+/// producer counters, consumer counter and slots on separate cache lines), so
+/// a reader touches no reference count. `@unchecked Sendable`: every access
+/// to the block is atomic, and the pointer never changes until the owning
+/// cache releases it in `deinit`.
 @usableFromInline
 struct MemoryCacheReadBuffer: @unchecked Sendable {
     /// Slots per stripe.
     @usableFromInline static var capacity: Int { 16 }
-    /// Words per stripe: `tail`, `dropped`, `misses`, `skips`, `readers` (line 0),
-    /// `head` (line 1), the slots (lines 2 and 3).
+    /// Words per stripe: `tail`, `dropped`, `misses`, `skips`, `owner`,
+    /// `contendedHits`, `contendedMisses` (line 0), `head` (line 1), the slots
+    /// (lines 2 and 3).
     @usableFromInline static var stride: Int { 32 }
+    /// Accesses recorded on the stripe so far (the owner's producer index).
     @usableFromInline static var tailWord: Int { 0 }
+    /// Hits the owner dropped because the ring was full.
     @usableFromInline static var droppedWord: Int { 1 }
+    /// Misses counted by owners.
     @usableFromInline static var missesWord: Int { 2 }
     /// Full-stripe events left before the stripe's reader tries to drain again.
     @usableFromInline static var skipsWord: Int { 3 }
-    /// Readers inside ``MemoryCacheShards/read(_:announcingOn:_:)`` on this stripe.
-    @usableFromInline static var readersWord: Int { 4 }
+    /// 1 while a reader owns the stripe (is inside
+    /// ``MemoryCacheShards/read(_:owning:_:)``), else 0.
+    @usableFromInline static var ownerWord: Int { 4 }
+    /// Hits and misses of readers that found the stripe owned (atomic adds).
+    @usableFromInline static var contendedHitsWord: Int { 5 }
+    @usableFromInline static var contendedMissesWord: Int { 6 }
     /// How many full-stripe events a reader lets pass after a drain it could
     /// not run (its time budget was spent, or the policy lock was taken).
     static let skipsAfterRefusal = 16
     @usableFromInline static var headWord: Int { 8 }
     @usableFromInline static var firstSlotWord: Int { 16 }
-
-    @usableFromInline
-    enum Offer {
-        case success
-        case full
-        case failed
-    }
 
     @usableFromInline let words: UnsafeMutablePointer<Atomic<Int>>
     @usableFromInline let mask: Int
@@ -75,62 +82,102 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
         UnsafeMutableRawPointer(words).deallocate()
     }
 
-    /// Records a hit on the node `reference`; returns `true` when the
-    /// caller's stripe is full and the caller should try to drain it. While a
-    /// stripe stays full, new accesses are dropped (Caffeine's lossy buffer);
-    /// after a refused drain the stripe's reader lets
-    /// ``skipsAfterRefusal`` full-stripe events pass before trying again.
-    @inlinable
-    func record(_ reference: UInt64) -> Bool {
-        record(reference, on: callersStripe())
-    }
-
     /// The calling thread's stripe (its first word).
     @inlinable @inline(__always)
     func callersStripe() -> UnsafeMutablePointer<Atomic<Int>> {
         words + (MemoryCacheThreadProbe.current() & mask) * Self.stride
     }
 
-    /// ``record(_:)`` on a stripe the caller already looked up.
+    /// Claims `stripe` for the calling thread; `false` when another thread
+    /// owns it. Sequentially consistent: the claim is the reader's
+    /// announcement, ordered before its check for a writer.
     @inlinable @inline(__always)
-    func record(_ reference: UInt64, on stripe: UnsafeMutablePointer<Atomic<Int>>) -> Bool {
-        switch Self.offer(Int(bitPattern: UInt(reference)), to: stripe) {
-        case .success:
-            return false
-        case .full:
-            let skips = stripe[Self.skipsWord].load(ordering: .relaxed)
-            if skips > 0 {
-                stripe[Self.skipsWord].store(skips &- 1, ordering: .relaxed)
-                return false
-            }
-            return true
-        case .failed:
-            MemoryCacheThreadProbe.advance()
+    static func claim(_ stripe: UnsafeMutablePointer<Atomic<Int>>) -> Bool {
+        stripe[ownerWord].compareExchange(expected: 0, desired: 1, ordering: .sequentiallyConsistent).exchanged
+    }
+
+    /// Releases a stripe ``claim(_:)`` gave the caller.
+    @inlinable @inline(__always)
+    static func release(_ stripe: UnsafeMutablePointer<Atomic<Int>>) {
+        stripe[ownerWord].store(0, ordering: .releasing)
+    }
+
+    /// Records a hit on the node `reference` in a stripe the caller owns;
+    /// returns `true` when the stripe is full and the caller should try to
+    /// drain it. While a stripe stays full, new accesses are dropped
+    /// (Caffeine's lossy buffer); after a refused drain the stripe's reader
+    /// lets ``skipsAfterRefusal`` full-stripe events pass before trying again.
+    ///
+    /// The single-producer ring: the slot is written before `tail` is
+    /// published (releasing), and overwritten only once the consumer's `head`
+    /// (acquired) has passed it.
+    @inlinable @inline(__always)
+    static func record(_ reference: UInt64, onOwned stripe: UnsafeMutablePointer<Atomic<Int>>) -> Bool {
+        let tail = stripe[tailWord].load(ordering: .relaxed)
+        let head = stripe[headWord].load(ordering: .acquiring)
+        if tail &- head < capacity {
+            stripe[firstSlotWord + (tail & (capacity - 1))].store(Int(bitPattern: UInt(reference)), ordering: .relaxed)
+            stripe[tailWord].store(tail &+ 1, ordering: .releasing)
             return false
         }
+        return full(stripe)
     }
 
-    /// Counts a miss.
-    @inlinable
-    func recordMiss() {
-        recordMiss(on: callersStripe())
+    /// A full ring: counts the dropped access and says whether to drain.
+    @usableFromInline
+    static func full(_ stripe: UnsafeMutablePointer<Atomic<Int>>) -> Bool {
+        stripe[droppedWord].store(stripe[droppedWord].load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        let skips = stripe[skipsWord].load(ordering: .relaxed)
+        if skips > 0 {
+            stripe[skipsWord].store(skips &- 1, ordering: .relaxed)
+            return false
+        }
+        return true
     }
 
-    /// ``recordMiss()`` on a stripe the caller already looked up.
+    /// Counts a miss on a stripe the caller owns.
     @inlinable @inline(__always)
-    func recordMiss(on stripe: UnsafeMutablePointer<Atomic<Int>>) {
-        stripe[Self.missesWord].wrappingAdd(1, ordering: .relaxed)
+    static func recordMiss(onOwned stripe: UnsafeMutablePointer<Atomic<Int>>) {
+        stripe[missesWord].store(stripe[missesWord].load(ordering: .relaxed) &+ 1, ordering: .relaxed)
     }
 
-    /// Returns once no reader is announced on any stripe (the writer's wait
-    /// in ``MemoryCacheShards/write(_:readers:_:)``). Readers stay inside for
-    /// a lookup only, so this spins, yielding the processor after a while in
+    /// Counts the access of a reader that found the caller's stripe owned by
+    /// another thread (not recorded for the policy), and moves the caller to
+    /// another stripe.
+    @usableFromInline
+    func recordContended(hit: Bool) {
+        let stripe = callersStripe()
+        stripe[hit ? Self.contendedHitsWord : Self.contendedMissesWord].wrappingAdd(1, ordering: .relaxed)
+        MemoryCacheThreadProbe.advance()
+    }
+
+    /// ``record(_:onOwned:)`` on the caller's stripe, claimed and released
+    /// around it; `false` (nothing recorded) when another thread owns it.
+    func record(_ reference: UInt64) -> Bool {
+        let stripe = callersStripe()
+        guard Self.claim(stripe) else { return false }
+        defer { Self.release(stripe) }
+        return Self.record(reference, onOwned: stripe)
+    }
+
+    /// ``recordMiss(onOwned:)`` on the caller's stripe, claimed and released
+    /// around it (a contended miss when another thread owns it).
+    func recordMiss() {
+        let stripe = callersStripe()
+        guard Self.claim(stripe) else { return recordContended(hit: false) }
+        Self.recordMiss(onOwned: stripe)
+        Self.release(stripe)
+    }
+
+    /// Returns once no stripe is owned (the writer's wait in
+    /// ``MemoryCacheShards/write(_:readers:_:)``). Readers own a stripe for a
+    /// lookup only, so this spins, yielding the processor after a while in
     /// case a reader was preempted inside.
     func waitUntilNoReaders() {
         for index in 0..<stripeCount {
-            let readers = words + index * Self.stride + Self.readersWord
+            let owner = words + index * Self.stride + Self.ownerWord
             var spins = 0
-            while readers.pointee.load(ordering: .sequentiallyConsistent) != 0 {
+            while owner.pointee.load(ordering: .sequentiallyConsistent) != 0 {
                 spins += 1
                 if spins >= 64 {
                     sched_yield()
@@ -140,27 +187,8 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
         }
     }
 
-    /// Caffeine's `BoundedBuffer.offer`: claim a slot by advancing `tail`,
-    /// then publish into it.
-    @inlinable
-    static func offer(_ reference: Int, to stripe: UnsafeMutablePointer<Atomic<Int>>) -> Offer {
-        let head = stripe[headWord].load(ordering: .acquiring)
-        let tail = stripe[tailWord].load(ordering: .relaxed)
-        if tail &- head >= capacity {
-            stripe[droppedWord].wrappingAdd(1, ordering: .relaxed)
-            return .full
-        }
-        if stripe[tailWord].compareExchange(expected: tail, desired: tail &+ 1, ordering: .relaxed).exchanged {
-            stripe[firstSlotWord + (tail & (capacity - 1))].store(reference, ordering: .releasing)
-            return .success
-        }
-        stripe[droppedWord].wrappingAdd(1, ordering: .relaxed)
-        return .failed
-    }
-
     /// Hands every buffered reference to `body` (the caller holds the policy
-    /// lock): each stripe's published slots in order, stopping at one claimed
-    /// but not yet written.
+    /// lock): each stripe's published slots in order.
     func drain(_ body: (UInt64) -> Void) {
         for index in 0..<stripeCount {
             Self.drain(words + index * Self.stride, body)
@@ -178,10 +206,7 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
         let tail = stripe[tailWord].load(ordering: .acquiring)
         if head == tail { return }
         while head != tail {
-            let slot = stripe + firstSlotWord + (head & (capacity - 1))
-            let reference = slot.pointee.load(ordering: .acquiring)
-            if reference == 0 { break }
-            slot.pointee.store(0, ordering: .relaxed)
+            let reference = stripe[firstSlotWord + (head & (capacity - 1))].load(ordering: .relaxed)
             body(UInt64(UInt(bitPattern: reference)))
             head &+= 1
         }
@@ -202,7 +227,9 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
         for index in 0..<stripeCount {
             let stripe = words + index * Self.stride
             hits &+= stripe[Self.tailWord].load(ordering: .relaxed) &+ stripe[Self.droppedWord].load(ordering: .relaxed)
+                &+ stripe[Self.contendedHitsWord].load(ordering: .relaxed)
             misses &+= stripe[Self.missesWord].load(ordering: .relaxed)
+                &+ stripe[Self.contendedMissesWord].load(ordering: .relaxed)
         }
         return (hits, misses)
     }

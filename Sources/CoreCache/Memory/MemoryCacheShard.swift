@@ -31,20 +31,22 @@ struct MemoryCacheShard: ~Copyable {
 /// a lookup retains nothing, and the gate that lets readers look up entries
 /// without taking a lock.
 ///
-/// **Reads write no shared memory.** A reader announces itself on its own
-/// stripe of the read buffer (a counter on a cache line that stripe's
-/// threads own; see ``MemoryCacheReadBuffer``), then checks that no writer is
-/// at work, and reads the shard's table directly. A writer (every writer
-/// holds the policy lock, so there is at most one) first raises `writers`,
-/// then waits until no announced reader is left, and changes the table under
-/// the shard's lock. A reader that sees a writer at work reads under the
-/// shard's lock instead. Both sides use sequentially consistent operations
-/// (announce, then check; raise, then wait), so a reader and a writer never
-/// both go ahead (the Dekker pattern; BRAVO's reader bias, without the bias
-/// revocation, since writers here are already serialised). With locks
-/// striped by key hash, two threads reading different keys still contend on
-/// the same lock words half the time; with the gate, their hits touch only
-/// their own stripe and read-mostly lines.
+/// **Reads write no shared memory.** A reader claims its own stripe of the
+/// read buffer (a word on a cache line that stripe's threads own; see
+/// ``MemoryCacheReadBuffer``) with one compare-and-exchange, which is also
+/// its announcement, then checks that no writer is at work, reads the
+/// shard's table directly, records its access on the stripe it owns, and
+/// releases the stripe with a plain store. A writer (every writer holds the
+/// policy lock, so there is at most one) first raises `writers`, then waits
+/// until no stripe is owned, and changes the table under the shard's lock. A
+/// reader that sees a writer at work reads under the shard's lock instead,
+/// still owning its stripe. Both sides use sequentially consistent
+/// operations (claim, then check; raise, then wait), so a reader and a
+/// writer never both go ahead (the Dekker pattern; BRAVO's reader bias,
+/// without the bias revocation, since writers here are already serialised).
+/// With locks striped by key hash, two threads reading different keys still
+/// contend on the same lock words half the time; with the gate, their hits
+/// touch only their own stripe and read-mostly lines.
 ///
 /// `@unchecked Sendable`: the tables are accessed only under that protocol,
 /// and the pointers never change until the owning cache frees them in `deinit`.
@@ -93,37 +95,36 @@ struct MemoryCacheShards<Key: Hashable & Sendable, Value: Sendable>: @unchecked 
         hash & mask
     }
 
-    /// Runs `body` on shard `index`'s table as a reader: announced on
-    /// `stripe` (the caller's read-buffer stripe) and without a lock while no
-    /// writer is at work, else under the shard's lock. `body` must not call
-    /// the cache.
+    /// Runs `body` on shard `index`'s table as a reader that owns `stripe`
+    /// (the caller's read-buffer stripe) meanwhile, so `body` may record on
+    /// it; `nil`, without running `body`, when another thread owns the stripe.
+    /// Reads without a lock while no writer is at work, else under the
+    /// shard's lock (a writer holds no shard lock while it waits for owners
+    /// to leave, so holding the stripe there cannot deadlock). `body` must not
+    /// call the cache.
     @inlinable @inline(__always)
     func read<Result>(
         _ index: Int,
-        announcingOn stripe: UnsafeMutablePointer<Atomic<Int>>,
+        owning stripe: UnsafeMutablePointer<Atomic<Int>>,
         _ body: (borrowing MemoryCacheTable<Key, Value>) -> Result
-    ) -> Result {
-        let readers = stripe + MemoryCacheReadBuffer.readersWord
-        if writers.pointee.load(ordering: .relaxed) == 0 {
-            readers.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
-            if writers.pointee.load(ordering: .sequentiallyConsistent) == 0 {
-                let result = body(tables[index])
-                readers.pointee.wrappingSubtract(1, ordering: .releasing)
-                return result
-            }
-            readers.pointee.wrappingSubtract(1, ordering: .releasing)
+    ) -> Result? {
+        guard MemoryCacheReadBuffer.claim(stripe) else { return nil }
+        defer { MemoryCacheReadBuffer.release(stripe) }
+        if writers.pointee.load(ordering: .sequentiallyConsistent) == 0 {
+            return body(tables[index])
         }
         return locks[index].lock.locked { _ in body(tables[index]) }
     }
 
     /// Runs `body` on shard `index`'s table under its lock, as a reader that
-    /// does not announce itself (scans, tests).
+    /// owns no stripe (scans, contended lookups, tests).
+    @usableFromInline
     func readLocked<Result>(_ index: Int, _ body: (borrowing MemoryCacheTable<Key, Value>) -> Result) -> Result {
         locks[index].lock.locked { _ in body(tables[index]) }
     }
 
     /// Runs `body` to change shard `index`'s table: raises the writer flag,
-    /// waits for announced readers to leave, and changes the table under the
+    /// waits for stripe owners to leave, and changes the table under the
     /// shard's lock. Only under the policy lock (one writer at a time).
     func write<Result>(
         _ index: Int,

@@ -8,8 +8,13 @@
 /// bucket, so a probe touches one cache line.
 /// Removal shifts the following entries back (Knuth's algorithm R), so there
 /// are no tombstones. The table doubles at 70 % load.
+///
+/// The buckets are memory the table allocates and frees itself (it is
+/// `~Copyable`, so there is one owner), not an `Array`: a lookup reads them
+/// through a stored pointer and retains nothing, where reading an array
+/// stored in the shards' manually allocated block retains its buffer.
 @usableFromInline
-struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, @unchecked Sendable {
     @usableFromInline
     struct Entry: Sendable {
         @usableFromInline var tag: Int
@@ -24,13 +29,24 @@ struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
-    @usableFromInline var entries: [Entry?]
+    /// `bucketMask + 1` buckets, each initialized (`nil` when empty).
+    @usableFromInline var buckets: UnsafeMutablePointer<Entry?>
     @usableFromInline var bucketMask: Int
     @usableFromInline private(set) var count = 0
 
     init() {
-        entries = Array(repeating: nil, count: 8)
-        bucketMask = 7
+        (buckets, bucketMask) = Self.allocate(8)
+    }
+
+    deinit {
+        buckets.deinitialize(count: bucketMask + 1)
+        buckets.deallocate()
+    }
+
+    private static func allocate(_ capacity: Int) -> (UnsafeMutablePointer<Entry?>, Int) {
+        let buckets = UnsafeMutablePointer<Entry?>.allocate(capacity: capacity)
+        buckets.initialize(repeating: nil, count: capacity)
+        return (buckets, capacity - 1)
     }
 
     @inlinable @inline(__always)
@@ -44,40 +60,37 @@ struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// The bucket holding `key`, or `nil`.
     ///
-    /// Reads the buckets in place (no bounds checks, no copy of a bucket
-    /// beyond the fields compared): `home` and the probe stay below the
-    /// bucket count, a power of two, by the mask.
-    @inlinable
+    /// Reads the buckets in place (no copy of a bucket beyond the fields
+    /// compared): `home` and the probe stay below the bucket count, a power
+    /// of two, by the mask.
+    @inlinable @inline(__always)
     func index(of key: Key, hash: Int) -> Int? {
         let tag = Self.tag(hash)
         let mask = bucketMask
-        return entries.withUnsafeBufferPointer { buckets -> Int? in
-            guard let base = buckets.baseAddress else { return nil }
-            var index = home(tag)
-            while true {
-                let bucket = base + index
-                guard let found = bucket.pointee?.tag else { return nil }
-                if found == tag, bucket.pointee?.key == key { return index }
-                index = (index &+ 1) & mask
-            }
+        var index = home(tag)
+        while true {
+            let bucket = buckets + index
+            guard let found = bucket.pointee?.tag else { return nil }
+            if found == tag, bucket.pointee?.key == key { return index }
+            index = (index &+ 1) & mask
         }
     }
 
     /// The slot for `key`, or `nil`.
-    @inlinable
+    @inlinable @inline(__always)
     func slot(for key: Key, hash: Int) -> MemoryCacheSlot<Value>? {
         guard let index = index(of: key, hash: hash) else { return nil }
-        return entries.withUnsafeBufferPointer { $0.baseAddress.flatMap { ($0 + index).pointee?.slot } }
+        return (buckets + index).pointee?.slot
     }
 
     /// The slot in bucket `index` (which holds an entry).
     func slot(at index: Int) -> MemoryCacheSlot<Value>? {
-        entries[index]?.slot
+        buckets[index]?.slot
     }
 
     /// Replaces the slot in bucket `index` (which holds an entry).
     mutating func replaceSlot(at index: Int, with slot: MemoryCacheSlot<Value>) {
-        entries[index]?.slot = slot
+        buckets[index]?.slot = slot
     }
 
     /// Inserts an entry for a key that is not in the table.
@@ -87,8 +100,8 @@ struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
         let tag = Self.tag(hash)
         var index = home(tag)
-        while entries[index] != nil { index = (index &+ 1) & bucketMask }
-        entries[index] = Entry(tag: tag, key: key, slot: slot)
+        while buckets[index] != nil { index = (index &+ 1) & bucketMask }
+        buckets[index] = Entry(tag: tag, key: key, slot: slot)
         count += 1
     }
 
@@ -101,47 +114,51 @@ struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Removes the entry in bucket `index` and shifts its followers back.
     @discardableResult
     mutating func remove(at index: Int) -> Entry? {
-        guard let removed = entries[index] else { return nil }
+        guard let removed = buckets[index] else { return nil }
         var hole = index
         var next = (index &+ 1) & bucketMask
-        while let nextTag = entries[next]?.tag {
+        while let nextTag = buckets[next]?.tag {
             let ideal = home(nextTag)
             // Move `next` into the hole unless its home lies cyclically in (hole, next].
             let distanceToNext = (next &- ideal) & bucketMask
             let distanceToHole = (hole &- ideal) & bucketMask
             if distanceToHole < distanceToNext {
-                entries[hole] = entries[next]
+                buckets[hole] = buckets[next]
                 hole = next
             }
             next = (next &+ 1) & bucketMask
         }
-        entries[hole] = nil
+        buckets[hole] = nil
         count -= 1
         return removed
     }
 
-    /// Empties the table and returns what it held.
+    /// Empties the table (back to its initial size) and returns what it held.
     mutating func removeAll() -> [Entry] {
-        let all = entries.compactMap { $0 }
-        self = MemoryCacheTable()
+        let all = allEntries
+        buckets.deinitialize(count: bucketMask + 1)
+        buckets.deallocate()
+        (buckets, bucketMask) = Self.allocate(8)
+        count = 0
         return all
     }
 
     /// Every entry, in no particular order. An entry's tag is accepted by
     /// ``index(of:hash:)`` in place of the hash.
     var allEntries: [Entry] {
-        entries.compactMap { $0 }
+        UnsafeBufferPointer(start: buckets, count: bucketMask + 1).compactMap { $0 }
     }
 
     private mutating func grow() {
-        let old = entries
-        let capacity = (bucketMask + 1) * 2
-        entries = Array(repeating: nil, count: capacity)
-        bucketMask = capacity - 1
-        for case let entry? in old {
+        let old = buckets
+        let oldCount = bucketMask + 1
+        (buckets, bucketMask) = Self.allocate(oldCount * 2)
+        for position in 0..<oldCount {
+            guard let entry = (old + position).move() else { continue }
             var index = home(entry.tag)
-            while entries[index] != nil { index = (index &+ 1) & bucketMask }
-            entries[index] = entry
+            while buckets[index] != nil { index = (index &+ 1) & bucketMask }
+            buckets[index] = entry
         }
+        old.deallocate()
     }
 }
