@@ -30,11 +30,12 @@ import Darwin
 /// Concurrency follows Caffeine too. The entries live in a sharded hash
 /// table (shards by key hash, each an open-addressing table keyed by the hash
 /// already computed, so a lookup hashes the key once). ``get(_:)`` takes no
-/// lock: it announces itself on its thread's stripe of the read buffer and
-/// reads the shard while no writer is at work (a writer waits for announced
-/// readers to leave; see `MemoryCacheShards`), so readers on different
-/// threads write no shared cache line; it records the access in that striped,
-/// lossy read buffer without waiting. The policy (sketch, queues, timer wheel) sits
+/// lock: it claims its thread's stripe of the read buffer (one
+/// compare-and-exchange, released with a plain store) and reads the shard
+/// while no writer is at work (a writer waits for claimed stripes to be
+/// released; see `MemoryCacheShards`), so readers on different threads write
+/// no shared cache line; it records the access in the stripe it owns, a
+/// lossy ring, with plain stores and without waiting. The policy (sketch, queues, timer wheel) sits
 /// behind one lock that writers take, and whoever takes it (a writer,
 /// ``cleanUp()``, or a reader whose buffer stripe is full and who gets it with
 /// `tryLock`) drains the read buffer. A reader never blocks on the policy, and
