@@ -16,10 +16,11 @@ struct RedisCacheTierIntegrationTests {
     @Test func setGetAndDeleteWithTheTTLInMilliseconds() async throws {
         try await redis.withTier { tier in
             #expect(try await tier.get("missing") == nil)
-            try await tier.set("user:42", value: [1, 2, 3], ttl: .milliseconds(1_500))
+            // A TTL no slow run outlives; in whole seconds it would be 3,601,000 ms.
+            try await tier.set("user:42", value: [1, 2, 3], ttl: .milliseconds(3_600_321))
             #expect(try await tier.get("user:42") == [1, 2, 3])
             let pttl = try await tier.pool.send(arguments: command("PTTL", tier.redisKey(for: "user:42"))).integer
-            #expect((1...1_500).contains(pttl ?? -1), "PTTL \(String(describing: pttl))")
+            #expect((3_000_321...3_600_321).contains(pttl ?? -1), "PTTL \(String(describing: pttl))")
             #expect(try await tier.delete("user:42"))
             #expect(try await tier.delete("user:42") == false)
             #expect(try await tier.get("user:42") == nil)
@@ -27,11 +28,12 @@ struct RedisCacheTierIntegrationTests {
     }
 
     @Test func defaultTTLAndSubMillisecondTTLsRoundUp() async throws {
-        try await redis.withTier({ $0.defaultTTL = .seconds(90) }) { tier in
+        // TTLs far longer than a slow (sanitized, loaded) run takes between the write and PTTL.
+        try await redis.withTier({ $0.defaultTTL = .seconds(900) }) { tier in
             try await tier.set("default", value: [0], ttl: nil)
             try await tier.set("tiny", value: [0], ttl: .microseconds(1_500))
             let pttl = try await tier.pool.send(arguments: command("PTTL", tier.redisKey(for: "default"))).integer ?? -1
-            #expect(pttl > 89_000 && pttl <= 90_000, "PTTL \(pttl)")
+            #expect(pttl > 600_000 && pttl <= 900_000, "PTTL \(pttl)")
             // 1.5 ms rounds up to 2 ms: the key may already be gone (-2), never longer.
             let tiny = try await tier.pool.send(arguments: command("PTTL", tier.redisKey(for: "tiny"))).integer ?? -1
             #expect(tiny == -2 || (0...2).contains(tiny), "PTTL \(tiny)")
@@ -79,7 +81,8 @@ struct RedisCacheTierIntegrationTests {
     @Test func setManyStoresEveryWriteWithItsOwnTTL() async throws {
         try await redis.withTier { tier in
             let writes = (0..<200).map {
-                CacheWrite(key: "batch:\($0)", value: Array("value \($0)".utf8), ttl: .seconds(Int64(10 + $0)))
+                // 10 minutes apart, so a slow run cannot blur one write's TTL into its neighbour's.
+                CacheWrite(key: "batch:\($0)", value: Array("value \($0)".utf8), ttl: .seconds(Int64(600 * (1 + $0))))
             }
             try await tier.setMany(writes)
             let values = try await tier.getMany(writes.map(\.key))
@@ -87,7 +90,8 @@ struct RedisCacheTierIntegrationTests {
             let replies = try await tier.pool.pipeline(writes.map { command("PTTL", tier.redisKey(for: $0.key)) })
             for (index, reply) in replies.enumerated() {
                 let pttl = reply.integer ?? -1
-                #expect(pttl > Int64(10 + index - 1) * 1_000 && pttl <= Int64(10 + index) * 1_000, "\(index): \(pttl)")
+                let ttl = Int64(600 * (1 + index)) * 1_000
+                #expect(pttl > ttl - 300_000 && pttl <= ttl, "\(index): \(pttl)")
             }
             #expect(try await tier.deleteMany(writes.map(\.key) + ["never-written"]) == 200)
             #expect(try await tier.deleteMany([]) == 0)
