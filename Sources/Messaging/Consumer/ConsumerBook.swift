@@ -7,6 +7,20 @@ struct ConsumerTicket: Sendable {
     /// result for an older epoch (the partition was revoked meanwhile) is
     /// ignored.
     var epoch: UInt64
+
+    /// What reporting the result needs: the message's place, not the message.
+    var receipt: ConsumerReceipt {
+        ConsumerReceipt(partition: message.partition, offset: message.offset, epoch: epoch)
+    }
+}
+
+/// A handed-out message's partition, offset and epoch: what ``ConsumerBook``
+/// needs to book its result, without the message (whose copies cost
+/// reference counting).
+struct ConsumerReceipt: Sendable {
+    var partition: Int32
+    var offset: Int64
+    var epoch: UInt64
 }
 
 /// The bookkeeping of one subscription, without locks or threads: which
@@ -90,7 +104,7 @@ struct ConsumerBook {
         /// The smallest offset still waiting (`Int64.max` when none waits);
         /// each queue is in offset order.
         var oldestWaitingOffset: Int64 {
-            queues.reduce(Int64.max) { min($0, $1.first?.offset ?? Int64.max) }
+            queues.reduce(Int64.max) { min($0, $1.first(\.offset) ?? Int64.max) }
         }
 
         /// The most urgent level with a waiting message.
@@ -256,15 +270,19 @@ struct ConsumerBook {
     ///   dead-lettered (its offset may be committed over); `false` when it was
     ///   given up (stopping or revoked), so it stays uncommitted.
     mutating func finish(_ ticket: ConsumerTicket, handled: Bool) {
+        finish(ticket.receipt, handled: handled)
+    }
+
+    /// ``finish(_:handled:)`` for the message of `receipt`.
+    mutating func finish(_ receipt: ConsumerReceipt, handled: Bool) {
         inFlight -= 1
-        let partition = ticket.message.partition
-        guard let progress = partitions[partition], progress.epoch == ticket.epoch else { return }
+        guard let progress = partitions[receipt.partition], progress.epoch == receipt.epoch else { return }
         progress.running -= 1
         if handled {
-            let offset = ticket.message.offset
+            let offset = receipt.offset
             let index = progress.started.partitionPoint { $0.offset < offset }
-            if index < progress.started.count && progress.started[index].offset == offset {
-                progress.started[index].done = true
+            if index < progress.started.count && progress.started[index]?.offset == offset {
+                progress.started[index]?.done = true
             }
             // A message still waiting (handed out later by priority) holds
             // the offset back too.

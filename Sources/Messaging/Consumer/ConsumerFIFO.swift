@@ -1,8 +1,12 @@
 /// A first-in first-out queue with O(1) amortised append and removal at the
 /// front and indexed access, for the per-partition queues of a subscription
 /// (the Messaging module does not depend on swift-collections' `Deque`).
+///
+/// Elements are moved in and out, never copied on the way (a slot is `nil`
+/// once its element was taken), and read in place: the queues hold messages,
+/// whose copies cost reference counting.
 struct ConsumerFIFO<Element> {
-    private var storage: [Element] = []
+    private var storage: [Element?] = []
     private var head = 0
 
     init() {}
@@ -12,13 +16,18 @@ struct ConsumerFIFO<Element> {
     var first: Element? { isEmpty ? nil : storage[head] }
     var last: Element? { isEmpty ? nil : storage[storage.count - 1] }
 
-    mutating func append(_ element: Element) {
+    /// A field of the front element, read in place; `nil` when empty.
+    func first<Field>(_ field: (Element) -> Field) -> Field? {
+        isEmpty ? nil : storage[head].map(field)
+    }
+
+    mutating func append(_ element: consuming Element) {
         storage.append(element)
     }
 
     mutating func popFirst() -> Element? {
         guard !isEmpty else { return nil }
-        let element = storage[head]
+        let element = storage[head].take()
         head += 1
         if head == storage.count {
             storage.removeAll(keepingCapacity: true)
@@ -41,7 +50,7 @@ struct ConsumerFIFO<Element> {
     }
 
     /// The element `index` places after the front.
-    subscript(index: Int) -> Element {
+    subscript(index: Int) -> Element? {
         get { storage[head + index] }
         set { storage[head + index] = newValue }
     }
@@ -53,7 +62,7 @@ struct ConsumerFIFO<Element> {
         var high = count
         while low < high {
             let middle = (low + high) / 2
-            if isBelow(self[middle]) { low = middle + 1 } else { high = middle }
+            if let element = self[middle], isBelow(element) { low = middle + 1 } else { high = middle }
         }
         return low
     }

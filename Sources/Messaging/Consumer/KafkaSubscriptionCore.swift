@@ -283,22 +283,24 @@ final class KafkaSubscriptionCore: Sendable {
         if options.maxInFlight == 1 {
             // One at a time on this task: each result is reported in the same
             // lock acquisition that takes the next message.
-            var finished: (ConsumerTicket, Outcome)?
+            // Only the receipt is kept across the next wait, not the message.
+            var finished: (ConsumerReceipt, Outcome)?
             while let ticket = await nextTicket(finishing: finished) {
-                finished = (ticket, await process(ticket))
+                let receipt = ticket.receipt
+                finished = (receipt, await process(ticket))
             }
             return
         }
         await withDiscardingTaskGroup { group in
             while let ticket = await nextTicket(finishing: nil) {
-                group.addTask { [self] in finish(ticket, await process(ticket)) }
+                group.addTask { [self] in finish(ticket.receipt, await process(ticket)) }
             }
         }
     }
 
     /// Reports `finishing` (if any), then takes the next message to handle;
     /// `nil` once stopping.
-    private func nextTicket(finishing: (ConsumerTicket, Outcome)?) async -> ConsumerTicket? {
+    private func nextTicket(finishing: (ConsumerReceipt, Outcome)?) async -> ConsumerTicket? {
         enum Step {
             case ticket(ConsumerTicket)
             case stop
@@ -308,8 +310,8 @@ final class KafkaSubscriptionCore: Sendable {
         while true {
             var drainedNow = false
             let step = state.locked { state -> Step in
-                if let (ticket, outcome) = finishing {
-                    drainedNow = Self.record(ticket, outcome, in: &state)
+                if let (receipt, outcome) = finishing {
+                    drainedNow = Self.record(receipt, outcome, in: &state)
                 }
                 guard state.book.phase == .running else { return .stop }
                 guard let ticket = state.book.next() else { return .wait }
@@ -452,16 +454,16 @@ final class KafkaSubscriptionCore: Sendable {
         }
     }
 
-    private func finish(_ ticket: ConsumerTicket, _ outcome: Outcome) {
-        let drainedNow = state.locked { state in Self.record(ticket, outcome, in: &state) }
+    private func finish(_ receipt: ConsumerReceipt, _ outcome: Outcome) {
+        let drainedNow = state.locked { state in Self.record(receipt, outcome, in: &state) }
         if drainedNow { drained.fire() }
     }
 
     /// Books a finished message and wakes who waits for it.
     /// - Returns: whether the subscription has just drained (stopping, and
     ///   nothing runs any more).
-    private static func record(_ ticket: ConsumerTicket, _ outcome: Outcome, in state: inout Locked) -> Bool {
-        state.book.finish(ticket, handled: outcome != .abandoned)
+    private static func record(_ receipt: ConsumerReceipt, _ outcome: Outcome, in state: inout Locked) -> Bool {
+        state.book.finish(receipt, handled: outcome != .abandoned)
         switch outcome {
         case .handled: state.statistics.handled += 1
         case .deadLettered: state.statistics.deadLettered += 1
@@ -524,20 +526,17 @@ final class KafkaSubscriptionCore: Sendable {
             if closeRequested { break }
             // One waiting poll, then what is ready at once (no more than the
             // buffer has room for), added in one go.
-            let limit = min(512, max(1, room))
+            let limit = min(RDKafkaConsumerHandle.batchCapacity, max(1, room))
             let wait = paused ? min(options.pollTimeout, .milliseconds(10)) : options.pollTimeout
-            var event = handle.poll(timeout: wait, onRebalance: onRebalance)
             var fatal: WhaleError?
-            while let current = event {
-                switch current {
+            handle.poll(timeout: wait, limit: limit, onRebalance: onRebalance) { event in
+                switch event {
                 case .message(let message):
-                    batch.append(message)
+                    if fatal == nil { batch.append(message) }
                 case .error(let error, let isFatal):
                     recordConsumerError(error)
-                    if isFatal { fatal = error }
+                    if isFatal && fatal == nil { fatal = error }
                 }
-                if fatal != nil || batch.count >= limit { break }
-                event = handle.poll(timeout: .zero, onRebalance: onRebalance)
             }
             add(&batch)
             if let fatal {

@@ -51,6 +51,13 @@ final class RDKafkaConsumerHandle {
     /// The topic of ``subscribe(topic:)``, whose name each message then shares
     /// instead of copying its own.
     private var subscribedTopic: String?
+    /// The consumer queue (`rd_kafka_queue_get_consumer`), which
+    /// ``poll(timeout:limit:onRebalance:_:)`` takes ready messages from in one call.
+    private let queue: OpaquePointer?
+    /// Room for the messages of one batch.
+    private let batch: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    /// The most messages one batch takes.
+    static let batchCapacity = 512
 
     /// Creates the consumer and redirects its main queue to the consumer
     /// queue, so ``poll(timeout:onRebalance:)`` serves every callback.
@@ -93,9 +100,14 @@ final class RDKafkaConsumerHandle {
         self.handle = handle
         self.context = context
         self.logger = logger
+        self.queue = rd_kafka_queue_get_consumer(handle)
+        self.batch = .allocate(capacity: Self.batchCapacity)
+        batch.initialize(repeating: nil, count: Self.batchCapacity)
     }
 
     deinit {
+        if let queue { rd_kafka_queue_destroy(queue) }
+        batch.deallocate()
         rd_kafka_destroy(handle)
         context.release()
     }
@@ -130,13 +142,59 @@ final class RDKafkaConsumerHandle {
         withRebalanceHandler(onRebalance) {
             guard let raw = rd_kafka_consumer_poll(handle, RDKafkaClient.milliseconds(timeout)) else { return nil }
             defer { rd_kafka_message_destroy(raw) }
-            let status = raw.pointee.err
-            guard status == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                if status == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
-                return error(status, detail: rd_kafka_message_errstr(raw).map { String(cString: $0) })
-            }
-            return .message(InboundMessage(rdkafka: raw, knownTopic: subscribedTopic))
+            return event(raw)
         }
+    }
+
+    /// Waits up to `timeout` for a first message or error, then takes what
+    /// else is ready at once, up to `limit` events in all (at most
+    /// ``batchCapacity``), handing each to `body` in fetch order; serves
+    /// callbacks meanwhile, as ``poll(timeout:onRebalance:)`` does.
+    ///
+    /// The rest of the batch comes from `rd_kafka_consume_batch_queue` with
+    /// no wait: one lock of librdkafka's queue for all of them, where a poll
+    /// per message takes it for each.
+    /// - Returns: how many events `body` got.
+    @discardableResult
+    func poll(
+        timeout: Duration,
+        limit: Int,
+        onRebalance: (RDKafkaRebalance) -> Void,
+        _ body: (RDKafkaConsumerEvent) -> Void
+    ) -> Int {
+        withRebalanceHandler(onRebalance) {
+            guard let first = rd_kafka_consumer_poll(handle, RDKafkaClient.milliseconds(timeout)) else { return 0 }
+            var delivered = 0
+            if let event = event(first) {
+                body(event)
+                delivered += 1
+            }
+            rd_kafka_message_destroy(first)
+            let room = min(limit, Self.batchCapacity) - 1
+            guard let queue, room > 0 else { return delivered }
+            let count = rd_kafka_consume_batch_queue(queue, 0, batch, room)
+            guard count > 0 else { return delivered }
+            for index in 0..<count {
+                guard let raw = batch[index] else { continue }
+                if let event = event(raw) {
+                    body(event)
+                    delivered += 1
+                }
+                rd_kafka_message_destroy(raw)
+                batch[index] = nil
+            }
+            return delivered
+        }
+    }
+
+    /// The event librdkafka delivered in `raw`; `nil` for a partition end.
+    private func event(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> RDKafkaConsumerEvent? {
+        let status = raw.pointee.err
+        guard status == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            if status == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
+            return error(status, detail: rd_kafka_message_errstr(raw).map { String(cString: $0) })
+        }
+        return .message(InboundMessage(rdkafka: raw, knownTopic: subscribedTopic))
     }
 
     /// The partitions currently assigned to this member.
