@@ -41,7 +41,7 @@ enum RDKafkaConsumerEvent {
 ///
 /// Not `Sendable` on purpose: it lives on the thread that polls it, which makes
 /// every call (poll, pause, store, commit, close); the rebalance, statistics and
-/// commit callbacks run on that thread, inside ``poll(timeout:onRebalance:)``
+/// commit callbacks run on that thread, inside ``poll(timeout:limit:onRebalance:_:)``
 /// and ``close(onRebalance:)``. Only the log callback runs on librdkafka's own
 /// threads.
 final class RDKafkaConsumerHandle {
@@ -60,7 +60,7 @@ final class RDKafkaConsumerHandle {
     static let batchCapacity = 512
 
     /// Creates the consumer and redirects its main queue to the consumer
-    /// queue, so ``poll(timeout:onRebalance:)`` serves every callback.
+    /// queue, so ``poll(timeout:limit:onRebalance:_:)`` serves every callback.
     /// - Parameters:
     ///   - onStatistics: receives librdkafka's statistics JSON
     ///     (`statistics.interval.ms` must be set for any to come).
@@ -136,20 +136,10 @@ final class RDKafkaConsumerHandle {
         }
     }
 
-    /// Waits up to `timeout` for a message or an error; serves callbacks
-    /// meanwhile (a rebalance calls `onRebalance` on this thread).
-    func poll(timeout: Duration, onRebalance: (RDKafkaRebalance) -> Void) -> RDKafkaConsumerEvent? {
-        withRebalanceHandler(onRebalance) {
-            guard let raw = rd_kafka_consumer_poll(handle, RDKafkaClient.milliseconds(timeout)) else { return nil }
-            defer { rd_kafka_message_destroy(raw) }
-            return event(raw)
-        }
-    }
-
     /// Waits up to `timeout` for a first message or error, then takes what
     /// else is ready at once, up to `limit` events in all (at most
     /// ``batchCapacity``), handing each to `body` in fetch order; serves
-    /// callbacks meanwhile, as ``poll(timeout:onRebalance:)`` does.
+    /// callbacks meanwhile (a rebalance calls `onRebalance` on this thread).
     ///
     /// The rest of the batch comes from `rd_kafka_consume_batch_queue` with
     /// no wait: one lock of librdkafka's queue for all of them, where a poll
