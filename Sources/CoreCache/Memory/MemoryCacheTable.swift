@@ -39,7 +39,11 @@ struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, @
     }
 
     deinit {
-        buckets.deinitialize(count: bucketMask + 1)
+        Self.free(buckets, count: bucketMask + 1)
+    }
+
+    private static func free(_ buckets: UnsafeMutablePointer<Entry?>, count: Int) {
+        buckets.deinitialize(count: count)
         buckets.deallocate()
     }
 
@@ -136,8 +140,7 @@ struct MemoryCacheTable<Key: Hashable & Sendable, Value: Sendable>: ~Copyable, @
     /// Empties the table (back to its initial size) and returns what it held.
     mutating func removeAll() -> [Entry] {
         let all = allEntries
-        buckets.deinitialize(count: bucketMask + 1)
-        buckets.deallocate()
+        Self.free(buckets, count: bucketMask + 1)
         (buckets, bucketMask) = Self.allocate(8)
         count = 0
         return all

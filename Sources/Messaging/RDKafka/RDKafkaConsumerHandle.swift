@@ -155,23 +155,21 @@ final class RDKafkaConsumerHandle {
         withRebalanceHandler(onRebalance) {
             guard let first = rd_kafka_consumer_poll(handle, RDKafkaClient.milliseconds(timeout)) else { return 0 }
             var delivered = 0
-            if let event = event(first) {
-                body(event)
-                delivered += 1
-            }
-            rd_kafka_message_destroy(first)
-            let room = min(limit, Self.batchCapacity) - 1
-            guard let queue, room > 0 else { return delivered }
-            let count = rd_kafka_consume_batch_queue(queue, 0, batch, room)
-            guard count > 0 else { return delivered }
-            for index in 0..<count {
-                guard let raw = batch[index] else { continue }
+            func deliver(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) {
                 if let event = event(raw) {
                     body(event)
                     delivered += 1
                 }
                 rd_kafka_message_destroy(raw)
+            }
+            deliver(first)
+            let room = min(limit, Self.batchCapacity) - 1
+            guard let queue, room > 0 else { return delivered }
+            let count = rd_kafka_consume_batch_queue(queue, 0, batch, room)
+            for index in 0..<max(0, count) {
+                guard let raw = batch[index] else { continue }
                 batch[index] = nil
+                deliver(raw)
             }
             return delivered
         }
