@@ -83,7 +83,12 @@ final class RDKafkaConsumerHandle {
             }
         }
         let context = Unmanaged.passRetained(
-            RDKafkaConsumerContext(logger: logger, onStatistics: onStatistics, onCommitFailure: onCommitFailure)
+            RDKafkaConsumerContext(
+                logger: logger,
+                resetOffset: Self.resetOffset(properties.last(where: { $0.0 == "auto.offset.reset" })?.1),
+                onStatistics: onStatistics,
+                onCommitFailure: onCommitFailure
+            )
         )
         rd_kafka_conf_set_opaque(conf, context.toOpaque())
         rd_kafka_conf_set_log_cb(conf, consumerLogCallback)
@@ -312,6 +317,16 @@ final class RDKafkaConsumerHandle {
         }
     }
 
+    /// The logical offset that `auto.offset.reset` names (librdkafka's
+    /// default is `largest`); `nil` for `error`, which has no position.
+    private static func resetOffset(_ value: String?) -> Int64? {
+        switch value ?? "largest" {
+        case "smallest", "earliest", "beginning": Int64(RD_KAFKA_OFFSET_BEGINNING)
+        case "largest", "latest", "end": Int64(RD_KAFKA_OFFSET_END)
+        default: nil
+        }
+    }
+
     private static func text(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -325,12 +340,16 @@ final class RDKafkaConsumerHandle {
 /// that serves the callback.
 private final class RDKafkaConsumerContext {
     let logger: Logger
+    /// Where a partition without a committed offset starts (`auto.offset.reset`
+    /// as a logical offset); `nil` leaves that to librdkafka.
+    let resetOffset: Int64?
     let onStatistics: ((String) -> Void)?
     let onCommitFailure: ((WhaleError) -> Void)?
     var rebalanceHandler: ((RDKafkaRebalance) -> Void)?
 
-    init(logger: Logger, onStatistics: ((String) -> Void)?, onCommitFailure: ((WhaleError) -> Void)?) {
+    init(logger: Logger, resetOffset: Int64?, onStatistics: ((String) -> Void)?, onCommitFailure: ((WhaleError) -> Void)?) {
         self.logger = logger
+        self.resetOffset = resetOffset
         self.onStatistics = onStatistics
         self.onCommitFailure = onCommitFailure
     }
@@ -352,6 +371,9 @@ private let rebalanceCallback:
         let partitions = RDKafkaConsumerHandle.partitions(in: list)
         switch status {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let positioned = list.flatMap { startPositions(client, $0, resetOffset: context.resetOffset) }
+            defer { positioned.map { rd_kafka_topic_partition_list_destroy($0) } }
+            let list = positioned ?? list
             if cooperative {
                 if let error = rd_kafka_incremental_assign(client, list) {
                     context.logger.error("incremental assign failed: \(String(cString: rd_kafka_error_string(error)))")
@@ -394,6 +416,36 @@ private let rebalanceCallback:
             rd_kafka_assign(client, nil)
         }
     }
+
+/// The partitions of an assignment with the position each starts at: its
+/// committed offset (one `OffsetFetch`, blocking up to 10 s), or `resetOffset`
+/// where the group has none. `nil` when the offsets cannot be read or there is
+/// no reset position; librdkafka then looks them up itself after the assign.
+///
+/// The same lookup librdkafka makes, done before the assign: librdkafka's own
+/// path waits 100 ms (a fixed back-off) before it resolves a partition that has
+/// no committed offset, which is every partition of a new group.
+private func startPositions(
+    _ client: OpaquePointer,
+    _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
+    resetOffset: Int64?
+) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? {
+    guard let resetOffset, list.pointee.cnt > 0, let positioned = rd_kafka_topic_partition_list_copy(list) else { return nil }
+    guard rd_kafka_committed(client, positioned, 10_000) == RD_KAFKA_RESP_ERR_NO_ERROR else {
+        rd_kafka_topic_partition_list_destroy(positioned)
+        return nil
+    }
+    for index in 0..<Int(positioned.pointee.cnt) {
+        guard positioned.pointee.elems[index].err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_topic_partition_list_destroy(positioned)
+            return nil
+        }
+        if positioned.pointee.elems[index].offset < 0 {
+            positioned.pointee.elems[index].offset = resetOffset
+        }
+    }
+    return positioned
+}
 
 /// Reports failed commits; "nothing to commit" is not a failure.
 private let offsetCommitCallback:
