@@ -1,4 +1,5 @@
 import CoreProtocols
+import Synchronization
 
 /// A message handed to a handler, with the assignment it belongs to.
 struct ConsumerTicket: Sendable {
@@ -21,6 +22,17 @@ struct ConsumerReceipt: Sendable {
     var partition: Int32
     var offset: Int64
     var epoch: UInt64
+}
+
+/// Closes when a partition's messages must no longer be handled (it is being
+/// revoked, or the subscription stops): what the dispatcher checks, without the
+/// lock, between the messages of a run (``ConsumerBook/nextRun(limit:into:)``).
+final class ConsumerGate: Sendable {
+    private let closed = Atomic<Bool>(false)
+
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    func close() { closed.store(true, ordering: .releasing) }
 }
 
 /// The bookkeeping of one subscription, without locks or threads: which
@@ -73,22 +85,28 @@ struct ConsumerBook {
 
     /// One assigned partition. A class so the book changes its queues in
     /// place; it never leaves the book (which lives behind a lock).
+    ///
+    /// Its fields skip the run-time exclusivity checks (`@exclusivity(unchecked)`):
+    /// the book's lock already makes every access exclusive, and the checks
+    /// cost a call each, several per message handed out and finished.
     final class PartitionProgress {
         let partition: Int32
         let epoch: UInt64
+        /// Closed once the partition's messages must not be handled any more.
+        let gate = ConsumerGate()
         /// Fetched, not handed out, in offset order: one queue per priority
         /// level (index 0 most urgent), or a single one without priority
         /// ordering.
-        var queues: [ConsumerFIFO<InboundMessage>]
+        @exclusivity(unchecked) var queues: [ConsumerFIFO<InboundMessage>]
         /// How many messages wait over all ``queues``.
-        var waiting = 0
+        @exclusivity(unchecked) var waiting = 0
         /// Handed out and not yet committed over, in offset order.
-        var started = ConsumerFIFO<Started>()
-        var running = 0
-        var revoking = false
+        @exclusivity(unchecked) var started = ConsumerFIFO<Started>()
+        @exclusivity(unchecked) var running = 0
+        @exclusivity(unchecked) var revoking = false
         /// The next offset to store (one past the last handled message of a
         /// gap-free run) when it changed since the last store.
-        var pendingStore: Int64?
+        @exclusivity(unchecked) var pendingStore: Int64?
 
         struct Started {
             var offset: Int64
@@ -110,7 +128,10 @@ struct ConsumerBook {
         /// The most urgent level with a waiting message.
         var firstWaitingLevel: Int? { queues.firstIndex { !$0.isEmpty } }
 
-        func dropWaiting() {
+        /// Drops the waiting messages and closes the gate: nothing more of
+        /// this partition (in this epoch) is handled.
+        func stop() {
+            gate.close()
             for index in queues.indices { queues[index].removeAll() }
             waiting = 0
         }
@@ -139,6 +160,7 @@ struct ConsumerBook {
             let progress = PartitionProgress(partition: partition, epoch: nextEpoch, levels: levels)
             nextEpoch += 1
             if let old = partitions.updateValue(progress, forKey: partition) {
+                old.gate.close()
                 waiting -= old.waiting
                 if let index = ring.firstIndex(where: { $0 === old }) { ring[index] = progress }
             } else {
@@ -159,7 +181,7 @@ struct ConsumerBook {
             progress.revoking = true
             dropped += progress.waiting
             waiting -= progress.waiting
-            progress.dropWaiting()
+            progress.stop()
             running += progress.running
         }
         return (running, dropped)
@@ -176,6 +198,7 @@ struct ConsumerBook {
         var offsets: [(partition: Int32, offset: Int64)] = []
         for partition in revoked {
             guard let progress = partitions.removeValue(forKey: partition) else { continue }
+            progress.gate.close()
             waiting -= progress.waiting
             if let offset = progress.pendingStore { offsets.append((partition, offset)) }
         }
@@ -234,7 +257,35 @@ struct ConsumerBook {
     /// robin over partitions within it, at most ``maxInFlight`` at once, one
     /// per partition when order is kept.
     mutating func next() -> ConsumerTicket? {
-        guard phase == .running, inFlight < maxInFlight, waiting > 0, !ring.isEmpty else { return nil }
+        guard inFlight < maxInFlight, let (index, level) = nextPartition() else { return nil }
+        cursor = (index + 1) % ring.count
+        return handOut(from: ring[index], level: level)
+    }
+
+    /// Hands out up to `limit` waiting messages of one partition at once, in
+    /// offset order, for a dispatcher that handles one message at a time
+    /// (``maxInFlight`` 1, no priority ordering): the run counts as in
+    /// flight until each of its messages is finished, so nothing else is
+    /// handed out meanwhile. Round robin over partitions, run by run.
+    /// - Returns: the partition's gate, which closes when the rest of the run
+    ///   must not be handled (then finish it with `handled: false`); `nil`
+    ///   when nothing is handed out.
+    mutating func nextRun(limit: Int, into run: inout [ConsumerTicket]) -> ConsumerGate? {
+        guard inFlight == 0, limit > 0, let (index, level) = nextPartition() else { return nil }
+        cursor = (index + 1) % ring.count
+        let progress = ring[index]
+        while run.count < limit, let ticket = handOut(from: progress, level: level) {
+            run.append(ticket)
+        }
+        return progress.gate
+    }
+
+    /// The ring index and level of the partition to hand out from next: the
+    /// most urgent level any runnable partition has waiting (the only level
+    /// without priority ordering), the first runnable partition with it from
+    /// the cursor on.
+    private func nextPartition() -> (index: Int, level: Int)? {
+        guard phase == .running, waiting > 0, !ring.isEmpty else { return nil }
         var level = priorityOrdering ? Int.max : 0
         if priorityOrdering {
             for progress in ring {
@@ -246,23 +297,27 @@ struct ConsumerBook {
         for step in 0..<ring.count {
             let index = (cursor + step) % ring.count
             let progress = ring[index]
-            guard isRunnable(progress), let message = progress.queues[level].popFirst() else { continue }
-            // Priority ordering hands a partition's messages out of offset
-            // order; `started` stays sorted so commits advance in order.
-            let started = PartitionProgress.Started(offset: message.offset, done: false)
-            if let last = progress.started.last, last.offset > message.offset {
-                progress.started.insert(started, at: progress.started.partitionPoint { $0.offset < message.offset })
-            } else {
-                progress.started.append(started)
-            }
-            progress.running += 1
-            progress.waiting -= 1
-            waiting -= 1
-            inFlight += 1
-            cursor = (index + 1) % ring.count
-            return ConsumerTicket(message: message, epoch: progress.epoch)
+            if isRunnable(progress) && !progress.queues[level].isEmpty { return (index, level) }
         }
         return nil
+    }
+
+    /// Takes the first message of `progress` at `level` and books it as started.
+    private mutating func handOut(from progress: PartitionProgress, level: Int) -> ConsumerTicket? {
+        guard !progress.revoking, let message = progress.queues[level].popFirst() else { return nil }
+        // Priority ordering hands a partition's messages out of offset
+        // order; `started` stays sorted so commits advance in order.
+        let started = PartitionProgress.Started(offset: message.offset, done: false)
+        if let last = progress.started.last, last.offset > message.offset {
+            progress.started.insert(started, at: progress.started.partitionPoint { $0.offset < message.offset })
+        } else {
+            progress.started.append(started)
+        }
+        progress.running += 1
+        progress.waiting -= 1
+        waiting -= 1
+        inFlight += 1
+        return ConsumerTicket(message: message, epoch: progress.epoch)
     }
 
     /// Reports a finished message.
@@ -310,7 +365,7 @@ struct ConsumerBook {
         phase = .draining
         let dropped = waiting
         for progress in partitions.values {
-            progress.dropWaiting()
+            progress.stop()
         }
         waiting = 0
         return dropped

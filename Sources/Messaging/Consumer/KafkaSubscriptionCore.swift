@@ -279,7 +279,33 @@ final class KafkaSubscriptionCore: Sendable {
 
     // MARK: - Dispatcher
 
+    /// The most messages the dispatcher takes in one lock acquisition when it
+    /// handles one at a time.
+    static let runLength = 64
+
     private func dispatch() async {
+        if options.maxInFlight == 1 && !options.priorityOrdering {
+            // One at a time on this task, taking a run of one partition's
+            // messages per lock acquisition. Each result is booked as soon as
+            // it is known (the last one of a run together with taking the
+            // next run), so offsets advance while a later handler call hangs
+            // or retries. Between messages it checks the partition's gate: a
+            // revocation or a stop waits only for the message being handled.
+            // No message is kept across the next wait, only a receipt.
+            var run: [ConsumerTicket] = []
+            run.reserveCapacity(Self.runLength)
+            var finished: (ConsumerReceipt, Outcome)?
+            while let gate = await nextRun(finishing: finished, into: &run) {
+                finished = nil
+                // Reversed, so each ticket moves out of the run (no copy).
+                run.reverse()
+                while let ticket = run.popLast() {
+                    if let (receipt, outcome) = finished { finish(receipt, outcome) }
+                    finished = (ticket.receipt, gate.isClosed ? .abandoned : await process(ticket))
+                }
+            }
+            return
+        }
         if options.maxInFlight == 1 {
             // One at a time on this task: each result is reported in the same
             // lock acquisition that takes the next message.
@@ -301,8 +327,32 @@ final class KafkaSubscriptionCore: Sendable {
     /// Reports `finishing` (if any), then takes the next message to handle;
     /// `nil` once stopping.
     private func nextTicket(finishing: (ConsumerReceipt, Outcome)?) async -> ConsumerTicket? {
+        var ticket: ConsumerTicket?
+        let handedOut = await handOut(finishing: finishing) { book in
+            ticket = book.next()
+            return ticket != nil
+        }
+        return handedOut ? ticket : nil
+    }
+
+    /// Reports `finishing` (if any), then fills the empty `run` with the next
+    /// run of messages to handle (``ConsumerBook/nextRun(limit:into:)``);
+    /// returns its partition's gate, `nil` once stopping.
+    private func nextRun(finishing: (ConsumerReceipt, Outcome)?, into run: inout [ConsumerTicket]) async -> ConsumerGate? {
+        var gate: ConsumerGate?
+        let handedOut = await handOut(finishing: finishing) { book in
+            gate = book.nextRun(limit: Self.runLength, into: &run)
+            return gate != nil
+        }
+        return handedOut ? gate : nil
+    }
+
+    /// Reports `finishing` (if any) and lets `take` hand out work, in one lock
+    /// acquisition; waits for more work while there is none. Returns whether
+    /// `take` handed something out, `false` once stopping.
+    private func handOut(finishing: (ConsumerReceipt, Outcome)?, _ take: (inout ConsumerBook) -> Bool) async -> Bool {
         enum Step {
-            case ticket(ConsumerTicket)
+            case handedOut
             case stop
             case wait
         }
@@ -314,18 +364,18 @@ final class KafkaSubscriptionCore: Sendable {
                     drainedNow = Self.record(receipt, outcome, in: &state)
                 }
                 guard state.book.phase == .running else { return .stop }
-                guard let ticket = state.book.next() else { return .wait }
+                guard take(&state.book) else { return .wait }
                 if let waiter = state.roomWaiter, state.book.hasRoom {
                     waiter.signal()
                     state.roomWaiter = nil
                 }
-                return .ticket(ticket)
+                return .handedOut
             }
             finishing = nil
             if drainedNow { drained.fire() }
             switch step {
-            case .ticket(let ticket): return ticket
-            case .stop: return nil
+            case .handedOut: return true
+            case .stop: return false
             case .wait: break
             }
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in

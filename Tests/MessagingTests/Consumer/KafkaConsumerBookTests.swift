@@ -180,6 +180,78 @@ import Testing
         #expect(stores == [4])
     }
 
+    /// `book.nextRun(limit:into:)`, outside the expectation macros.
+    private func takeRun(_ book: inout ConsumerBook, limit: Int = 3) -> (ConsumerGate?, [ConsumerTicket]) {
+        var run: [ConsumerTicket] = []
+        let gate = book.nextRun(limit: limit, into: &run)
+        return (gate, run)
+    }
+
+    @Test func runsHandOutOnePartitionsMessagesInOffsetOrderAndRoundRobin() throws {
+        var book = ConsumerBook(maxInFlight: 1, preservesPartitionOrder: true, capacity: 20)
+        book.assign([0, 1])
+        for offset in 0..<4 { _ = book.add(message(0, Int64(offset))) }
+        for offset in 0..<2 { _ = book.add(message(1, Int64(offset))) }
+
+        let (firstGate, first) = takeRun(&book)
+        #expect(firstGate != nil)
+        #expect(first.map(\.message.partition) == [0, 0, 0])
+        #expect(first.map(\.message.offset) == [0, 1, 2], "at most the limit, in offset order")
+        #expect(book.inFlight == 3)
+        let (whileRunning, nothing) = takeRun(&book)
+        #expect(whileRunning == nil && nothing.isEmpty, "nothing more while a run is in flight")
+        #expect(take(&book) == nil)
+
+        for ticket in first { book.finish(ticket.receipt, handled: true) }
+        #expect(book.takePendingStores().map(\.offset) == [3])
+        let (_, second) = takeRun(&book)
+        #expect(second.map(\.message.partition) == [1, 1], "the next partition's turn, all it has")
+        for ticket in second { book.finish(ticket.receipt, handled: true) }
+        let (_, third) = takeRun(&book)
+        #expect(third.map(\.message.offset) == [3])
+    }
+
+    @Test func aRevocationClosesTheRunsGateAndItsUnhandledRestStaysUncommitted() throws {
+        var book = ConsumerBook(maxInFlight: 1, preservesPartitionOrder: true, capacity: 20)
+        book.assign([0])
+        for offset in 0..<5 { _ = book.add(message(0, Int64(offset))) }
+        let (gate, run) = takeRun(&book)
+        let open = try #require(gate)
+        #expect(!open.isClosed)
+
+        // The first message is handled; then the partition is revoked.
+        book.finish(run[0].receipt, handled: true)
+        let (running, dropped) = book.beginRevoke([0])
+        #expect(open.isClosed)
+        #expect(running == 2, "the rest of the run is still booked as running")
+        #expect(dropped == 2, "offsets 3 and 4 were still waiting")
+        for ticket in run.dropFirst() { book.finish(ticket.receipt, handled: false) }
+        #expect(book.running(in: [0]) == 0)
+        let offsets = book.finishRevoke([0])
+        #expect(offsets.map(\.offset) == [1], "only past the handled message")
+        #expect(book.inFlight == 0)
+    }
+
+    @Test func drainingAndReassigningCloseTheGates() throws {
+        var book = ConsumerBook(maxInFlight: 1, preservesPartitionOrder: true, capacity: 20)
+        book.assign([0, 1])
+        _ = book.add(message(0, 0))
+        _ = book.add(message(1, 0))
+        let (zero, run) = takeRun(&book)
+        let zeroGate = try #require(zero)
+        for ticket in run { book.finish(ticket.receipt, handled: true) }
+        let (one, _) = takeRun(&book)
+        let oneGate = try #require(one)
+
+        book.assign([0])
+        #expect(zeroGate.isClosed, "a new epoch of partition 0: the old one's gate closed")
+        #expect(!oneGate.isClosed)
+        _ = book.beginDrain()
+        #expect(oneGate.isClosed)
+        let (afterDrain, nothing) = takeRun(&book)
+        #expect(afterDrain == nil && nothing.isEmpty)
+    }
+
     @Test func withoutPriorityOrderingThePriorityIsIgnored() throws {
         var book = ConsumerBook(maxInFlight: 1, preservesPartitionOrder: true, capacity: 10)
         book.assign([0])
