@@ -213,17 +213,24 @@ struct ConsumerBook {
     /// - Returns: `false` when it was dropped (stopping, or its partition is
     ///   not held or is leaving).
     mutating func add(_ message: InboundMessage, priority: @autoclosure () -> Int = Priority.default.rawValue) -> Bool {
-        add([message]) { _ in priority() } == 0
+        var messages = [message]
+        return add(&messages) { _ in priority() } == 0
     }
 
     /// Adds fetched messages in fetch order (``add(_:priority:)`` for each,
-    /// looking a partition up once per run of its messages).
+    /// looking a partition up once per run of its messages), moving them out
+    /// of `messages`, which is left empty (its capacity kept).
     /// - Returns: how many were dropped.
-    mutating func add(_ messages: [InboundMessage], priority: (InboundMessage) -> Int) -> Int {
-        guard phase == .running else { return messages.count }
+    mutating func add(_ messages: inout [InboundMessage], priority: (InboundMessage) -> Int) -> Int {
+        guard phase == .running else {
+            defer { messages.removeAll(keepingCapacity: true) }
+            return messages.count
+        }
         var dropped = 0
         var current: (partition: Int32, progress: PartitionProgress?) = (-1, nil)
-        for message in messages {
+        // Reversed, so each message moves out of the array (no copy).
+        messages.reverse()
+        while let message = messages.popLast() {
             if message.partition != current.partition {
                 current = (message.partition, partitions[message.partition].flatMap { $0.revoking ? nil : $0 })
             }

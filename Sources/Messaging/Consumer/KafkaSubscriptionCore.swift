@@ -579,14 +579,12 @@ final class KafkaSubscriptionCore: Sendable {
             let limit = min(RDKafkaConsumerHandle.batchCapacity, max(1, room))
             let wait = paused ? min(options.pollTimeout, .milliseconds(10)) : options.pollTimeout
             var fatal: WhaleError?
-            handle.poll(timeout: wait, limit: limit, onRebalance: onRebalance) { event in
-                switch event {
-                case .message(let message):
-                    if fatal == nil { batch.append(message) }
-                case .error(let error, let isFatal):
-                    recordConsumerError(error)
-                    if isFatal && fatal == nil { fatal = error }
-                }
+            handle.poll(timeout: wait, limit: limit, onRebalance: onRebalance) { message in
+                batch.append(message)
+            } onError: { error, isFatal in
+                recordConsumerError(error)
+                if isFatal && fatal == nil { fatal = error }
+                return fatal == nil
             }
             add(&batch)
             if let fatal {
@@ -600,11 +598,12 @@ final class KafkaSubscriptionCore: Sendable {
         return nil
     }
 
-    /// Adds fetched messages to the book and wakes the dispatcher.
+    /// Moves fetched messages into the book (`batch` is left empty) and wakes
+    /// the dispatcher.
     private func add(_ batch: inout [InboundMessage]) {
         guard !batch.isEmpty else { return }
         state.locked { state in
-            state.statistics.abandoned += state.book.add(batch) { message in
+            state.statistics.abandoned += state.book.add(&batch) { message in
                 Int(InProcessBusRules.priority(value: message.value, headers: message.headers)
                     ?? InProcessBusRules.jsonPriority(message.value))
             }
@@ -613,7 +612,6 @@ final class KafkaSubscriptionCore: Sendable {
                 state.dispatcherWaiter = nil
             }
         }
-        batch.removeAll(keepingCapacity: true)
     }
 
     /// Back-pressure. When the buffer is full, takes no messages for up to

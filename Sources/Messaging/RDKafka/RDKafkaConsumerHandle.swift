@@ -29,13 +29,6 @@ struct RDKafkaRebalance: Sendable {
     var isLost: Bool
 }
 
-/// What one poll of the consumer returned.
-enum RDKafkaConsumerEvent {
-    case message(InboundMessage)
-    /// A consumer error; `isFatal` means the client can no longer be used.
-    case error(WhaleError, isFatal: Bool)
-}
-
 /// Owns one high-level consumer (`rd_kafka_new(RD_KAFKA_CONSUMER)`), its
 /// callbacks, and destroys it in `deinit`.
 ///
@@ -143,29 +136,39 @@ final class RDKafkaConsumerHandle {
 
     /// Waits up to `timeout` for a first message or error, then takes what
     /// else is ready at once, up to `limit` events in all (at most
-    /// ``batchCapacity``), handing each to `body` in fetch order; serves
-    /// callbacks meanwhile (a rebalance calls `onRebalance` on this thread).
+    /// ``batchCapacity``): messages go to `onMessage` in fetch order (handed
+    /// over, not copied), errors to `onError`; serves callbacks meanwhile (a
+    /// rebalance calls `onRebalance` on this thread, between messages).
     ///
     /// The rest of the batch comes from `rd_kafka_consume_batch_queue` with
     /// no wait: one lock of librdkafka's queue for all of them, where a poll
     /// per message takes it for each.
-    /// - Returns: how many events `body` got.
+    /// - Parameter onError: gets an error and whether it is fatal; returns
+    ///   whether to go on taking messages (those after it are dropped).
+    /// - Returns: how many events there were.
     @discardableResult
     func poll(
         timeout: Duration,
         limit: Int,
         onRebalance: (RDKafkaRebalance) -> Void,
-        _ body: (RDKafkaConsumerEvent) -> Void
+        onMessage: (consuming InboundMessage) -> Void,
+        onError: (WhaleError, _ isFatal: Bool) -> Bool
     ) -> Int {
         withRebalanceHandler(onRebalance) {
             guard let first = rd_kafka_consumer_poll(handle, RDKafkaClient.milliseconds(timeout)) else { return 0 }
             var delivered = 0
+            var accepting = true
             func deliver(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) {
-                if let event = event(raw) {
-                    body(event)
+                defer { rd_kafka_message_destroy(raw) }
+                let status = raw.pointee.err
+                if status == RD_KAFKA_RESP_ERR_NO_ERROR {
                     delivered += 1
+                    if accepting { onMessage(InboundMessage(rdkafka: raw, knownTopic: subscribedTopic)) }
+                } else if status != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    delivered += 1
+                    let (error, isFatal) = error(status, detail: rd_kafka_message_errstr(raw).map { String(cString: $0) })
+                    accepting = onError(error, isFatal) && accepting
                 }
-                rd_kafka_message_destroy(raw)
             }
             deliver(first)
             let room = min(limit, Self.batchCapacity) - 1
@@ -178,16 +181,6 @@ final class RDKafkaConsumerHandle {
             }
             return delivered
         }
-    }
-
-    /// The event librdkafka delivered in `raw`; `nil` for a partition end.
-    private func event(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> RDKafkaConsumerEvent? {
-        let status = raw.pointee.err
-        guard status == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            if status == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
-            return error(status, detail: rd_kafka_message_errstr(raw).map { String(cString: $0) })
-        }
-        return .message(InboundMessage(rdkafka: raw, knownTopic: subscribedTopic))
     }
 
     /// The partitions currently assigned to this member.
@@ -286,16 +279,17 @@ final class RDKafkaConsumerHandle {
         }
     }
 
-    private func error(_ status: rd_kafka_resp_err_t, detail: String?) -> RDKafkaConsumerEvent {
+    /// A consumer error as a `WhaleError`, and whether it is fatal.
+    private func error(_ status: rd_kafka_resp_err_t, detail: String?) -> (WhaleError, isFatal: Bool) {
         if status == RD_KAFKA_RESP_ERR__FATAL {
             var text = [CChar](repeating: 0, count: 512)
             let cause = rd_kafka_fatal_error(handle, &text, text.count)
             let error = RDKafkaError.make(cause, "fatal consumer error: \(Self.text(text))")
-            return .error(WhaleError(error.code, error.message, isRetriable: false), isFatal: true)
+            return (WhaleError(error.code, error.message, isRetriable: false), true)
         }
         let base = RDKafkaError.make(status, "consumer error")
-        guard let detail, !detail.isEmpty else { return .error(base, isFatal: false) }
-        return .error(WhaleError(base.code, "consumer error: \(detail)", isRetriable: base.isRetriable), isFatal: false)
+        guard let detail, !detail.isEmpty else { return (base, false) }
+        return (WhaleError(base.code, "consumer error: \(detail)", isRetriable: base.isRetriable), false)
     }
 
     static func makeList(_ partitions: [RDKafkaTopicPartition]) throws -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
