@@ -213,24 +213,22 @@ struct ConsumerBook {
     /// - Returns: `false` when it was dropped (stopping, or its partition is
     ///   not held or is leaving).
     mutating func add(_ message: InboundMessage, priority: @autoclosure () -> Int = Priority.default.rawValue) -> Bool {
-        var messages = [message]
+        var messages: [InboundMessage?] = [message]
         return add(&messages) { _ in priority() } == 0
     }
 
     /// Adds fetched messages in fetch order (``add(_:priority:)`` for each,
     /// looking a partition up once per run of its messages), moving them out
-    /// of `messages`, which is left empty (its capacity kept).
+    /// of `messages` (optional so each can be taken without a copy), which is
+    /// left empty with its capacity kept.
     /// - Returns: how many were dropped.
-    mutating func add(_ messages: inout [InboundMessage], priority: (InboundMessage) -> Int) -> Int {
-        guard phase == .running else {
-            defer { messages.removeAll(keepingCapacity: true) }
-            return messages.count
-        }
+    mutating func add(_ messages: inout [InboundMessage?], priority: (InboundMessage) -> Int) -> Int {
+        defer { messages.removeAll(keepingCapacity: true) }
+        guard phase == .running else { return messages.count }
         var dropped = 0
         var current: (partition: Int32, progress: PartitionProgress?) = (-1, nil)
-        // Reversed, so each message moves out of the array (no copy).
-        messages.reverse()
-        while let message = messages.popLast() {
+        for index in messages.indices {
+            guard let message = messages[index].take() else { continue }
             if message.partition != current.partition {
                 current = (message.partition, partitions[message.partition].flatMap { $0.revoking ? nil : $0 })
             }
@@ -277,7 +275,7 @@ struct ConsumerBook {
     /// - Returns: the partition's gate, which closes when the rest of the run
     ///   must not be handled (then finish it with `handled: false`); `nil`
     ///   when nothing is handed out.
-    mutating func nextRun(limit: Int, into run: inout [ConsumerTicket]) -> ConsumerGate? {
+    mutating func nextRun(limit: Int, into run: inout [ConsumerTicket?]) -> ConsumerGate? {
         guard inFlight == 0, limit > 0, let (index, level) = nextPartition() else { return nil }
         cursor = (index + 1) % ring.count
         let progress = ring[index]

@@ -292,17 +292,18 @@ final class KafkaSubscriptionCore: Sendable {
             // or retries. Between messages it checks the partition's gate: a
             // revocation or a stop waits only for the message being handled.
             // No message is kept across the next wait, only a receipt.
-            var run: [ConsumerTicket] = []
+            var run: [ConsumerTicket?] = []
             run.reserveCapacity(Self.runLength)
             var finished: (ConsumerReceipt, Outcome)?
             while let gate = await nextRun(finishing: finished, into: &run) {
                 finished = nil
-                // Reversed, so each ticket moves out of the run (no copy).
-                run.reverse()
-                while let ticket = run.popLast() {
+                // Each ticket is taken out of the run (no copy).
+                for index in run.indices {
+                    guard let ticket = run[index].take() else { continue }
                     if let (receipt, outcome) = finished { finish(receipt, outcome) }
                     finished = (ticket.receipt, gate.isClosed ? .abandoned : await process(ticket))
                 }
+                run.removeAll(keepingCapacity: true)
             }
             return
         }
@@ -338,7 +339,7 @@ final class KafkaSubscriptionCore: Sendable {
     /// Reports `finishing` (if any), then fills the empty `run` with the next
     /// run of messages to handle (``ConsumerBook/nextRun(limit:into:)``);
     /// returns its partition's gate, `nil` once stopping.
-    private func nextRun(finishing: (ConsumerReceipt, Outcome)?, into run: inout [ConsumerTicket]) async -> ConsumerGate? {
+    private func nextRun(finishing: (ConsumerReceipt, Outcome)?, into run: inout [ConsumerTicket?]) async -> ConsumerGate? {
         var gate: ConsumerGate?
         let handedOut = await handOut(finishing: finishing) { book in
             gate = book.nextRun(limit: Self.runLength, into: &run)
@@ -559,8 +560,8 @@ final class KafkaSubscriptionCore: Sendable {
         }
         started.fire()
         logger.debug("subscribed; waiting for an assignment")
-        var batch: [InboundMessage] = []
-        batch.reserveCapacity(512)
+        var batch: [InboundMessage?] = []
+        batch.reserveCapacity(RDKafkaConsumerHandle.batchCapacity)
         let onRebalance: (RDKafkaRebalance) -> Void = { [self] event in
             add(&batch)
             rebalance(event, handle: handle)
@@ -600,7 +601,7 @@ final class KafkaSubscriptionCore: Sendable {
 
     /// Moves fetched messages into the book (`batch` is left empty) and wakes
     /// the dispatcher.
-    private func add(_ batch: inout [InboundMessage]) {
+    private func add(_ batch: inout [InboundMessage?]) {
         guard !batch.isEmpty else { return }
         state.locked { state in
             state.statistics.abandoned += state.book.add(&batch) { message in
