@@ -16,12 +16,10 @@ import Darwin
 final class HiredisContext {
     private let context: UnsafeMutablePointer<redisContext>
     private let endpoint: ServiceEndpoint
-    // ``append(_:)``'s reusable buffers; the bytes' capacity is kept up to
-    // `retainedArgumentBytes`.
-    private static let retainedArgumentBytes = 64 * 1_024
-    private var argumentBytes: [UInt8] = []
-    private var argumentPointers: [UnsafePointer<CChar>?] = []
-    private var argumentLengths: [Int] = []
+    /// Commands formatted by ``append(_:)`` (RESP) and not yet handed to
+    /// hiredis; its capacity is kept up to `retainedPendingBytes`.
+    private static let retainedPendingBytes = 64 * 1_024
+    private var pending: [UInt8] = []
 
     /// Connects, authenticates and selects the database.
     init(configuration: RedisConfiguration) throws {
@@ -76,43 +74,53 @@ final class HiredisContext {
         return value
     }
 
-    /// Formats one command into hiredis's output buffer (`redisAppendCommandArgv`);
-    /// nothing is sent until ``readReply()`` needs a reply.
-    ///
-    /// The arguments are copied into one reusable buffer first, so the pointers
-    /// hiredis reads stay valid and a warm connection allocates nothing here.
-    /// - Throws: `.invalidInput` for an empty command, `.resourceExhausted`
-    ///   when hiredis cannot grow its buffer (the context is then unusable).
+    /// Formats one command (RESP, as `redisFormatCommandArgv` would) into a
+    /// buffer of this context; nothing is sent until ``readReply()`` needs a
+    /// reply, and then everything formatted goes to hiredis in one call
+    /// (`redisAppendFormattedCommand`). A warm connection allocates nothing
+    /// here, and a pipeline costs hiredis one buffer append, not one per
+    /// command.
+    /// - Throws: `.invalidInput` for an empty command.
     func append(_ arguments: [[UInt8]]) throws {
-        guard !arguments.isEmpty, arguments.count <= Int(Int32.max) else {
-            throw WhaleError(.invalidInput, "a Redis command needs 1…\(Int32.max) arguments, got \(arguments.count)")
+        guard !arguments.isEmpty else {
+            throw WhaleError(.invalidInput, "a Redis command needs at least one argument")
         }
-        argumentBytes.removeAll(keepingCapacity: true)
-        argumentLengths.removeAll(keepingCapacity: true)
+        pending.append(UInt8(ascii: "*"))
+        Self.appendDecimal(arguments.count, to: &pending)
         for argument in arguments {
-            argumentBytes.append(contentsOf: argument)
-            argumentLengths.append(argument.count)
+            pending.append(UInt8(ascii: "$"))
+            Self.appendDecimal(argument.count, to: &pending)
+            pending.append(contentsOf: argument)
+            pending.append(contentsOf: Self.crlf)
         }
-        // Never empty, so the buffer always has a base address.
-        argumentBytes.append(0)
-        let status: Int32 = argumentBytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) else { return REDIS_ERR }
-            argumentPointers.removeAll(keepingCapacity: true)
-            var offset = 0
-            for length in argumentLengths {
-                argumentPointers.append(base + offset)
-                offset += length
-            }
-            return argumentPointers.withUnsafeMutableBufferPointer { pointers in
-                argumentLengths.withUnsafeBufferPointer { lengths in
-                    redisAppendCommandArgv(context, Int32(arguments.count), pointers.baseAddress, lengths.baseAddress)
-                }
-            }
+    }
+
+    private static let crlf: [UInt8] = [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+
+    /// Appends `value` (not negative) in decimal, then CRLF.
+    private static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        while divisor > 0 {
+            buffer.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
         }
-        argumentPointers.removeAll(keepingCapacity: true)
-        if argumentBytes.capacity > Self.retainedArgumentBytes {
+        buffer.append(contentsOf: crlf)
+    }
+
+    /// Hands the formatted commands to hiredis's output buffer.
+    /// - Throws: `.resourceExhausted` when hiredis cannot grow its buffer
+    ///   (the context is then unusable).
+    private func flushPending() throws {
+        guard !pending.isEmpty else { return }
+        let status = pending.withUnsafeBytes { raw in
+            redisAppendFormattedCommand(context, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+        }
+        if pending.capacity > Self.retainedPendingBytes {
             // Do not keep a large value's buffer for the life of the connection.
-            argumentBytes = []
+            pending = []
+        } else {
+            pending.removeAll(keepingCapacity: true)
         }
         guard status == REDIS_OK else {
             throw WhaleError(.resourceExhausted, "Redis at \(endpoint): cannot buffer a command (\(Self.errorString(context)))")
@@ -123,8 +131,10 @@ final class HiredisContext {
     /// to the command timeout per read). An error reply is returned as
     /// ``RedisValue/error(_:)``, not thrown: the connection is still in step.
     /// - Throws: `.timeout` when no reply came in the command timeout,
-    ///   `.unavailable` when the socket failed; the context is then broken.
+    ///   `.unavailable` when the socket failed; the context is then broken;
+    ///   `.resourceExhausted` when the commands could not be buffered.
     func readReply() throws -> RedisValue {
+        try flushPending()
         var reply: UnsafeMutableRawPointer?
         let status = redisGetReply(context, &reply)
         guard status == REDIS_OK, let reply else {

@@ -336,7 +336,7 @@ struct ConsumerBook {
     /// ``finish(_:handled:)`` for the message of `receipt`.
     mutating func finish(_ receipt: ConsumerReceipt, handled: Bool) {
         inFlight -= 1
-        guard let progress = partitions[receipt.partition], progress.epoch == receipt.epoch else { return }
+        guard let progress = progress(of: receipt), progress.epoch == receipt.epoch else { return }
         progress.running -= 1
         if handled {
             let offset = receipt.offset
@@ -374,6 +374,17 @@ struct ConsumerBook {
         }
         waiting = 0
         return dropped
+    }
+
+    /// The partition of `receipt`: the one of the latest hand-out when it
+    /// matches (a run's results all do), else a lookup.
+    private func progress(of receipt: ConsumerReceipt) -> PartitionProgress? {
+        if !ring.isEmpty {
+            // The cursor is one past the partition handed out from last.
+            let latest = ring[(cursor + ring.count - 1) % ring.count]
+            if latest.partition == receipt.partition { return latest }
+        }
+        return partitions[receipt.partition]
     }
 
     private func isRunnable(_ progress: PartitionProgress) -> Bool {
