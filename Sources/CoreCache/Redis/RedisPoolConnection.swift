@@ -43,7 +43,7 @@ struct RedisRequest: Sendable {
 ///
 /// A call goes into the inbox; when the connection is idle, the call also
 /// schedules a drain on the queue. A drain takes everything in the inbox,
-/// writes all of it (`redisAppendCommandArgv`, one socket write), then reads
+/// writes all of it (formatted into one buffer, one socket write), then reads
 /// the replies in order and resumes each caller, and repeats until the inbox
 /// is empty. Calls that arrive while a batch is on the wire go out together
 /// in the next one, so many concurrent callers cost few system calls.

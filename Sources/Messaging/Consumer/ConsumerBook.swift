@@ -198,7 +198,6 @@ struct ConsumerBook {
         var offsets: [(partition: Int32, offset: Int64)] = []
         for partition in revoked {
             guard let progress = partitions.removeValue(forKey: partition) else { continue }
-            progress.gate.close()
             waiting -= progress.waiting
             if let offset = progress.pendingStore { offsets.append((partition, offset)) }
         }
@@ -269,13 +268,15 @@ struct ConsumerBook {
 
     /// Hands out up to `limit` waiting messages of one partition at once, in
     /// offset order, for a dispatcher that handles one message at a time
-    /// (``maxInFlight`` 1, no priority ordering): the run counts as in
-    /// flight until each of its messages is finished, so nothing else is
-    /// handed out meanwhile. Round robin over partitions, run by run.
+    /// (``maxInFlight`` 1): the run counts as in flight until each of its
+    /// messages is finished, so nothing else is handed out meanwhile. Round
+    /// robin over partitions, run by run. With priority ordering a run is one
+    /// message, the most urgent (as ``next()``).
     /// - Returns: the partition's gate, which closes when the rest of the run
     ///   must not be handled (then finish it with `handled: false`); `nil`
     ///   when nothing is handed out.
     mutating func nextRun(limit: Int, into run: inout [ConsumerTicket?]) -> ConsumerGate? {
+        let limit = priorityOrdering ? min(limit, 1) : limit
         guard inFlight == 0, limit > 0, let (index, level) = nextPartition() else { return nil }
         cursor = (index + 1) % ring.count
         let progress = ring[index]

@@ -284,9 +284,10 @@ final class KafkaSubscriptionCore: Sendable {
     static let runLength = 64
 
     private func dispatch() async {
-        if options.maxInFlight == 1 && !options.priorityOrdering {
+        if options.maxInFlight == 1 {
             // One at a time on this task, taking a run of one partition's
-            // messages per lock acquisition. Each result is booked as soon as
+            // messages per lock acquisition (one message per run with priority
+            // ordering, so a more urgent one never waits behind a run). Each result is booked as soon as
             // it is known (the last one of a run together with taking the
             // next run), so offsets advance while a later handler call hangs
             // or retries. Between messages it checks the partition's gate: a
@@ -307,29 +308,17 @@ final class KafkaSubscriptionCore: Sendable {
             }
             return
         }
-        if options.maxInFlight == 1 {
-            // One at a time on this task: each result is reported in the same
-            // lock acquisition that takes the next message.
-            // Only the receipt is kept across the next wait, not the message.
-            var finished: (ConsumerReceipt, Outcome)?
-            while let ticket = await nextTicket(finishing: finished) {
-                let receipt = ticket.receipt
-                finished = (receipt, await process(ticket))
-            }
-            return
-        }
         await withDiscardingTaskGroup { group in
-            while let ticket = await nextTicket(finishing: nil) {
+            while let ticket = await nextTicket() {
                 group.addTask { [self] in finish(ticket.receipt, await process(ticket)) }
             }
         }
     }
 
-    /// Reports `finishing` (if any), then takes the next message to handle;
-    /// `nil` once stopping.
-    private func nextTicket(finishing: (ConsumerReceipt, Outcome)?) async -> ConsumerTicket? {
+    /// Takes the next message to handle; `nil` once stopping.
+    private func nextTicket() async -> ConsumerTicket? {
         var ticket: ConsumerTicket?
-        let handedOut = await handOut(finishing: finishing) { book in
+        let handedOut = await handOut(finishing: nil) { book in
             ticket = book.next()
             return ticket != nil
         }
@@ -406,12 +395,19 @@ final class KafkaSubscriptionCore: Sendable {
     @inline(__always)
     private func process(_ ticket: ConsumerTicket) async -> Outcome {
         if options.enforceExpiry, let expired = await dropIfExpired(ticket) { return expired }
+        guard let failure = await attempt(ticket) else { return .handled }
+        return await retry(ticket, failedWith: failure)
+    }
+
+    /// One handler call: `nil` when it succeeded (and counted), else its error.
+    @inline(__always)
+    private func attempt(_ ticket: ConsumerTicket) async -> (any Error)? {
         do {
             try await handler(ticket.message)
             metrics.countHandled()
-            return .handled
+            return nil
         } catch {
-            return await retry(ticket, failedWith: error)
+            return error
         }
     }
 
@@ -436,7 +432,7 @@ final class KafkaSubscriptionCore: Sendable {
     /// back-off until the handler succeeds, the attempts are used up (then
     /// the message is dead-lettered) or its partition or subscription goes away.
     private func retry(_ ticket: ConsumerTicket, failedWith firstFailure: any Error) async -> Outcome {
-        var attempt = 1
+        var attempts = 1
         var failure = firstFailure
         while true {
             metrics.countFailedAttempt()
@@ -448,22 +444,17 @@ final class KafkaSubscriptionCore: Sendable {
                 "handler failed",
                 metadata: [
                     "kafka.partition": "\(ticket.message.partition)", "kafka.offset": "\(ticket.message.offset)",
-                    "attempt": "\(attempt)", "error": "\(failure)",
+                    "attempt": "\(attempts)", "error": "\(failure)",
                 ]
             )
             guard current, !Task.isCancelled else { return .abandoned }
-            if deadLetterTopic != nil, attempt >= options.maxAttempts || failure is MessageRejection {
-                return await giveUp(ticket, error: failure, attempts: attempt)
+            if deadLetterTopic != nil, attempts >= options.maxAttempts || failure is MessageRejection {
+                return await giveUp(ticket, error: failure, attempts: attempts)
             }
-            guard await waitBeforeRetry(options.backoff(afterAttempt: attempt), for: ticket) else { return .abandoned }
-            attempt += 1
-            do {
-                try await handler(ticket.message)
-                metrics.countHandled()
-                return .handled
-            } catch {
-                failure = error
-            }
+            guard await waitBeforeRetry(options.backoff(afterAttempt: attempts), for: ticket) else { return .abandoned }
+            attempts += 1
+            guard let next = await attempt(ticket) else { return .handled }
+            failure = next
         }
     }
 

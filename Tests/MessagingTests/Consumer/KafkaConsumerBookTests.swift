@@ -252,6 +252,14 @@ import Testing
         #expect(afterDrain == nil && nothing.isEmpty)
     }
 
+    @Test func withPriorityOrderingARunIsTheOneMostUrgentMessage() throws {
+        var book = ConsumerBook(maxInFlight: 1, preservesPartitionOrder: true, capacity: 20, priorityOrdering: true)
+        book.assign([0])
+        for (offset, priority) in [(0, 4), (1, 1), (2, 3)] { _ = book.add(message(0, Int64(offset)), priority: priority) }
+        let (_, run) = takeRun(&book, limit: 64)
+        #expect(run.map(\.message.offset) == [1])
+    }
+
     @Test func withoutPriorityOrderingThePriorityIsIgnored() throws {
         var book = ConsumerBook(maxInFlight: 1, preservesPartitionOrder: true, capacity: 10)
         book.assign([0])
