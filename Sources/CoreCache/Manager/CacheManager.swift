@@ -122,7 +122,7 @@ public final class CacheManager: StaleValueSource, Sendable {
     /// An L1 hit is synchronous work: one clock read, one lookup, one type check.
     /// - Throws: `WhaleError(.invalidInput)` for an invalid key; a tier's error
     ///   only with ``CacheManagerConfiguration/throwOnTierFailure``.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending)
     public func get<Value: Codable & Sendable>(_ key: String, as type: Value.Type = Value.self) async throws -> Value? {
         let now = clock.now
