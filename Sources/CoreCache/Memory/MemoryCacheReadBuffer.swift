@@ -61,6 +61,9 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
 
     @usableFromInline let words: UnsafeMutablePointer<Atomic<Int>>
     @usableFromInline let mask: Int
+    /// ``MemoryCacheThreadProbe``'s pthread key, copied here so that a
+    /// lookup reads a field instead of checking the lazily created global.
+    @usableFromInline let probeKey: MemoryCacheThreadProbe.Key
     let stripeCount: Int
 
     /// Allocates four stripes per processor (a power of two, 4…64).
@@ -68,6 +71,7 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
         let processors = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         stripeCount = min(64, FrequencySketch.ceilingPowerOfTwo(max(4, 4 * processors)))
         mask = stripeCount - 1
+        probeKey = MemoryCacheThreadProbe.key
         let count = stripeCount * Self.stride
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Atomic<Int>>.stride, alignment: 128)
         words = raw.bindMemory(to: Atomic<Int>.self, capacity: count)
@@ -85,7 +89,7 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
     /// The calling thread's stripe (its first word).
     @inlinable @inline(__always)
     func callersStripe() -> UnsafeMutablePointer<Atomic<Int>> {
-        words + (MemoryCacheThreadProbe.current() & mask) * Self.stride
+        words + (MemoryCacheThreadProbe.current(probeKey) & mask) * Self.stride
     }
 
     /// Claims `stripe` for the calling thread; `false` when another thread
@@ -148,7 +152,7 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
     func recordContended(hit: Bool) {
         let stripe = callersStripe()
         stripe[hit ? Self.contendedHitsWord : Self.contendedMissesWord].wrappingAdd(1, ordering: .relaxed)
-        MemoryCacheThreadProbe.advance()
+        MemoryCacheThreadProbe.advance(probeKey)
     }
 
     /// ``record(_:onOwned:)`` on the caller's stripe, claimed and released
@@ -198,7 +202,7 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
     /// Hands the calling thread's buffered references to `body`: what a reader
     /// drains, so that it touches no other thread's stripe.
     func drainCallersStripe(_ body: (UInt64) -> Void) {
-        Self.drain(words + (MemoryCacheThreadProbe.current() & mask) * Self.stride, body)
+        Self.drain(words + (MemoryCacheThreadProbe.current(probeKey) & mask) * Self.stride, body)
     }
 
     private static func drain(_ stripe: UnsafeMutablePointer<Atomic<Int>>, _ body: (UInt64) -> Void) {
@@ -216,7 +220,7 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
     /// Makes the calling thread's reader let the next
     /// ``skipsAfterRefusal`` full-stripe events pass.
     func refuseCallersDrain() {
-        let stripe = words + (MemoryCacheThreadProbe.current() & mask) * Self.stride
+        let stripe = words + (MemoryCacheThreadProbe.current(probeKey) & mask) * Self.stride
         stripe[Self.skipsWord].store(Self.skipsAfterRefusal, ordering: .relaxed)
     }
 
@@ -245,9 +249,14 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
 /// that still meets another on a stripe moves on with ``advance()``.
 @usableFromInline
 enum MemoryCacheThreadProbe {
-    private static let key: pthread_key_t? = {
+    /// A pthread key as a bit pattern (the Glibc type stays out of the
+    /// inlinable code), or `nil` when none could be created.
+    @usableFromInline typealias Key = UInt64?
+
+    /// The key holding each thread's probe.
+    static let key: Key = {
         var key = pthread_key_t()
-        return pthread_key_create(&key, nil) == 0 ? key : nil
+        return pthread_key_create(&key, nil) == 0 ? UInt64(key) : nil
     }()
     /// The next new thread's probe.
     private static let nextProbe = Atomic<UInt>(0)
@@ -256,8 +265,8 @@ enum MemoryCacheThreadProbe {
     /// This thread's probe. Stored shifted left with the low bit set, since
     /// a pthread key cannot hold 0.
     @usableFromInline
-    static func current() -> Int {
-        guard let key else { return threadHash() }
+    static func current(_ key: Key) -> Int {
+        guard let key = key.map({ pthread_key_t(truncatingIfNeeded: $0) }) else { return threadHash() }
         if let stored = pthread_getspecific(key) {
             return Int(bitPattern: UInt(bitPattern: Int(bitPattern: stored)) >> 1)
         }
@@ -268,9 +277,9 @@ enum MemoryCacheThreadProbe {
 
     /// Moves this thread to another stripe after a collision.
     @usableFromInline
-    static func advance() {
-        guard let key else { return }
-        var probe = UInt(bitPattern: current())
+    static func advance(_ key: Key) {
+        var probe = UInt(bitPattern: current(key))
+        guard let key = key.map({ pthread_key_t(truncatingIfNeeded: $0) }) else { return }
         probe ^= probe << 13
         probe ^= probe >> 7
         probe ^= probe << 17
