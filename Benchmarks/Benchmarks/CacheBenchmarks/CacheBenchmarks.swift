@@ -14,3 +14,16 @@ let benchmarks: @Sendable () -> Void = {
     sqliteTierBenchmarks()
     cacheManagerBenchmarks()
 }
+
+extension Benchmark.Configuration {
+    /// The lookup rows' shape: a million lookups an iteration, so the
+    /// per-iteration overhead (and a two-thread row's thread start-up) is noise.
+    static var millionLookups: Benchmark.Configuration {
+        .init(
+            metrics: [.wallClock, .mallocCountTotal, .throughput],
+            scalingFactor: .mega,
+            maxDuration: .seconds(3),
+            maxIterations: 200
+        )
+    }
+}

@@ -16,12 +16,7 @@ func cacheManagerBenchmarks() {
         print("cannot configure the cache manager benchmarks: \(error)")
         return
     }
-    let configuration = Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        scalingFactor: .mega,
-        maxDuration: .seconds(3),
-        maxIterations: 200
-    )
+    let configuration = Benchmark.Configuration.millionLookups
     Benchmark("L1 raw hit (baseline for the manager)", configuration: configuration) { benchmark in
         guard let l1 = manager.l1 else { return }
         for index in benchmark.scaledIterations {

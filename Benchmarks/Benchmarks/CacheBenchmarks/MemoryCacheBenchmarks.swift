@@ -52,12 +52,7 @@ func memoryCacheBenchmarks() {
         return
     }
     let stringBaseline = Mutex<[String: Int]>(Dictionary(uniqueKeysWithValues: stringKeys.map { ($0, 1) }))
-    let configuration = Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        scalingFactor: .mega,
-        maxDuration: .seconds(3),
-        maxIterations: 200
-    )
+    let configuration = Benchmark.Configuration.millionLookups
 
     // One task.
     Benchmark("Mutex<Dictionary> lookup (baseline)", configuration: configuration) { benchmark in
