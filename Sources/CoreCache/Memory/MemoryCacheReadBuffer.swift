@@ -246,7 +246,7 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
 /// New threads take consecutive multiples of the golden-ratio constant (as
 /// `ThreadLocalRandom` seeds its probes), so the first threads land on
 /// different stripes for certain instead of colliding by chance; a thread
-/// that still meets another on a stripe moves on with ``advance()``.
+/// that still meets another on a stripe moves on with ``advance(_:)``.
 @usableFromInline
 enum MemoryCacheThreadProbe {
     /// A pthread key as a bit pattern (the Glibc type stays out of the
@@ -266,7 +266,7 @@ enum MemoryCacheThreadProbe {
     /// a pthread key cannot hold 0.
     @usableFromInline
     static func current(_ key: Key) -> Int {
-        guard let key = key.map({ pthread_key_t(truncatingIfNeeded: $0) }) else { return threadHash() }
+        guard let key = pthreadKey(key) else { return threadHash() }
         if let stored = pthread_getspecific(key) {
             return Int(bitPattern: UInt(bitPattern: Int(bitPattern: stored)) >> 1)
         }
@@ -278,12 +278,17 @@ enum MemoryCacheThreadProbe {
     /// Moves this thread to another stripe after a collision.
     @usableFromInline
     static func advance(_ key: Key) {
+        guard let pthreadKey = pthreadKey(key) else { return }
         var probe = UInt(bitPattern: current(key))
-        guard let key = key.map({ pthread_key_t(truncatingIfNeeded: $0) }) else { return }
         probe ^= probe << 13
         probe ^= probe >> 7
         probe ^= probe << 17
-        store(probe, key)
+        store(probe, pthreadKey)
+    }
+
+    /// The pthread key a ``Key`` stands for.
+    private static func pthreadKey(_ key: Key) -> pthread_key_t? {
+        key.map { pthread_key_t(truncatingIfNeeded: $0) }
     }
 
     private static func store(_ probe: UInt, _ key: pthread_key_t) {

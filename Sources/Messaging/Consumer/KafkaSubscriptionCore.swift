@@ -286,11 +286,11 @@ final class KafkaSubscriptionCore: Sendable {
     private func dispatch() async {
         if options.maxInFlight == 1 {
             // One at a time on this task, taking a run of one partition's
-            // messages per lock acquisition (one message per run with priority
-            // ordering, so a more urgent one never waits behind a run). Each result is booked as soon as
-            // it is known (the last one of a run together with taking the
-            // next run), so offsets advance while a later handler call hangs
-            // or retries. Between messages it checks the partition's gate: a
+            // messages per lock acquisition (one message per run with
+            // priority ordering, so a more urgent one never waits behind a
+            // run). Each result is booked as soon as it is known (the last one
+            // of a run together with taking the next run), so offsets advance
+            // while a later handler call hangs or retries. Between messages it checks the partition's gate: a
             // revocation or a stop waits only for the message being handled.
             // No message is kept across the next wait, only a receipt.
             var run: [ConsumerTicket?] = []
