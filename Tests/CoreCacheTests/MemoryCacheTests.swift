@@ -20,6 +20,9 @@ import Testing
         (Configuration(defaultTTL: .zero), "defaultTTL"),
         (Configuration(defaultTTL: .seconds(-1)), "defaultTTL"),
         (Configuration(name: ""), "name"),
+        (Configuration(readMaintenanceShare: -0.1), "readMaintenanceShare"),
+        (Configuration(readMaintenanceShare: 1.5), "readMaintenanceShare"),
+        (Configuration(readMaintenanceShare: .nan), "readMaintenanceShare"),
     ])
     func rejectsInvalidConfiguration(configuration: Configuration, field: String) {
         let error = memoryCacheError { _ = try Cache(configuration: configuration) }
@@ -35,6 +38,25 @@ import Testing
         let both = try Cache(configuration: .init(maximumEntries: 10, maximumWeight: 100))
         #expect(both.maximumWeight == 100)
         #expect(both.vitality().maximumEntries == 10)
+    }
+
+    /// With a share of 0 a reader never drains: its hits reach the policy
+    /// only through a write or `cleanUp()`. With 1 it drains whenever its
+    /// stripe fills and the policy lock is free. Either way every hit is
+    /// served and counted.
+    @Test(arguments: [0.0, 1.0])
+    func readMaintenanceShareBoundsReaderDrains(share: Double) throws {
+        let cache = try Cache(configuration: .init(maximumEntries: 100, readMaintenanceShare: share))
+        try cache.set("hot", 1)
+        let drainsBefore = cache.policy.locked { $0.readDrains }
+        for _ in 0..<(MemoryCacheReadBuffer.capacity * 8) { #expect(cache.get("hot") == 1) }
+        let drains = cache.policy.locked { $0.readDrains } - drainsBefore
+        if share == 0 {
+            #expect(drains == 0)
+        } else {
+            #expect(drains > 0)
+        }
+        #expect(cache.readBuffer.statistics.hits == MemoryCacheReadBuffer.capacity * 8)
     }
 
     // MARK: - Reads and writes

@@ -39,7 +39,8 @@ import Darwin
 /// behind one lock that writers take, and whoever takes it (a writer,
 /// ``cleanUp()``, or a reader whose buffer stripe is full and who gets it with
 /// `tryLock`) drains the read buffer. A reader never blocks on the policy, and
-/// spends at most a quarter of its time on it: under a burst of reads, or when
+/// spends at most a quarter of its time on it (see
+/// ``MemoryCacheConfiguration/readMaintenanceShare``): under a burst of reads, or when
 /// the policy lock is taken, accesses are dropped from the policy's statistics
 /// (never from the results), as in Caffeine when its maintenance falls behind.
 /// A hit allocates nothing and retains no cache-internal object.
@@ -66,6 +67,9 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     let weightMirror = Atomic<Int>(0)
     /// Until when (``MemoryCacheStopwatch`` time) readers do not drain.
     let readDrainsResumeAt = Atomic<Int64>(0)
+    /// How long readers skip drains after one, per nanosecond it took:
+    /// `(1 − share) / share`; `nil` when readers never drain (share 0).
+    let readDrainPause: Double?
     /// Each live node's key, by node index; locked only under `policy`.
     let keyTable: Mutex<[Key?]>
     /// Last, so the read-mostly fields above do not share its cache lines.
@@ -79,7 +83,8 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     ///     `MetricsSystem` was bootstrapped with.
     /// - Throws: `WhaleError(.invalidConfiguration)` naming `maximumEntries`,
     ///   `maximumWeight` or `defaultTTL` when one is zero or negative (or the
-    ///   entry bound exceeds 2³¹ − 200), or `name` when it is empty.
+    ///   entry bound exceeds 2³¹ − 200), `name` when it is empty, or
+    ///   `readMaintenanceShare` when it is not in 0…1.
     public init(
         configuration: MemoryCacheConfiguration<Key, Value>,
         clock: any WhaleClock = SystemClock(),
@@ -97,6 +102,9 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             try Self.require(ttl > .zero, "defaultTTL", "must be greater than zero, got \(ttl)")
         }
         try Self.require(!configuration.name.isEmpty, "name", "must not be empty")
+        let share = configuration.readMaintenanceShare
+        try Self.require(share >= 0 && share <= 1, "readMaintenanceShare", "must be in 0...1, got \(share)")
+        self.readDrainPause = share > 0 ? (1 - share) / share : nil
         self.configuration = configuration
         self.clock = clock
         self.metrics = MemoryCacheMetrics(name: configuration.name, factory: metricsFactory)
@@ -512,9 +520,11 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     /// drained by their readers and by writes, so a reader touches no other
     /// thread's stripe).
     ///
-    /// Readers give the policy at most a quarter of their time: after a
-    /// reader-triggered drain that took `d`, readers do not drain for `3 × d`;
-    /// meanwhile their full stripes drop new accesses. This is what Caffeine's
+    /// Readers give the policy at most
+    /// ``MemoryCacheConfiguration/readMaintenanceShare`` of their time (a
+    /// quarter by default): after a reader-triggered drain that took `d`,
+    /// readers do not drain for `d × (1 − share) / share`; meanwhile their
+    /// full stripes drop new accesses. This is what Caffeine's
     /// asynchronous maintenance does under a burst of reads (the buffer stays
     /// full and reads are dropped until the executor catches up), without a
     /// maintenance thread. Writes, ``cleanUp()`` and the other locked calls
@@ -525,6 +535,10 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     /// ``drainVictims()``, which only runs when there are some.
     @usableFromInline
     func drainAfterRead(_ reference: UInt64) {
+        guard let readDrainPause else {
+            readBuffer.refuseCallersDrain()
+            return
+        }
         let start = MemoryCacheStopwatch.now()
         if start < readDrainsResumeAt.load(ordering: .relaxed) {
             readBuffer.refuseCallersDrain()
@@ -534,7 +548,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             state.core.recordAccess(reference)
             state.maintain(readBuffer: readBuffer, now: currentTime(state), callersStripeOnly: true)
             let end = MemoryCacheStopwatch.now()
-            readDrainsResumeAt.store(end &+ (end &- start) &* MemoryCacheStopwatch.readDrainPause, ordering: .relaxed)
+            readDrainsResumeAt.store(end &+ MemoryCacheStopwatch.pause(after: end &- start, readDrainPause), ordering: .relaxed)
             updateMirrors(state)
             state.readDrains &+= 1
             let statistics =
@@ -569,9 +583,12 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
 /// The monotonic clock behind the readers' drain budget: CPU time matters
 /// there, not the cache's (injectable) clock.
 enum MemoryCacheStopwatch {
-    /// After a reader-triggered drain that took `d`, readers skip drains for
-    /// `readDrainPause × d`, so drains take at most a quarter of their time.
-    static let readDrainPause: Int64 = 3
+    /// How long readers skip drains after one that took `duration`
+    /// nanoseconds: `duration × factor`, at most 1 000 s (so a share near 0
+    /// cannot overflow).
+    static func pause(after duration: Int64, _ factor: Double) -> Int64 {
+        Int64(min(Double(duration) * factor, 1e12))
+    }
 
     /// Nanoseconds on `CLOCK_MONOTONIC`.
     static func now() -> Int64 {

@@ -32,6 +32,16 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
     /// The value of the `cache` dimension on the cache's metrics. Must not be
     /// empty. Default: `"l1"`.
     public var name: String
+    /// The largest share of a reader's time that ``MemoryCache/get(_:)``
+    /// spends on the policy, 0…1. A reader whose read-buffer stripe is full
+    /// drains it into the policy only within this share (after a drain that
+    /// took `d`, readers skip drains for `d × (1 − share) / share`);
+    /// meanwhile accesses that do not fit are dropped from the policy's
+    /// statistics, never from the results or the hit metrics. Lower makes a
+    /// hit cheaper under a burst of reads, and the policy learns from fewer
+    /// of them; 0 leaves all maintenance to writes and ``MemoryCache/cleanUp()``.
+    /// Default: 0.25.
+    public var readMaintenanceShare: Double
 
     /// Creates a configuration.
     /// - Parameters:
@@ -41,13 +51,15 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
     ///   - defaultTTL: the lifetime of entries set without a TTL. Default: none.
     ///   - removalListener: called for each removal. Default: none.
     ///   - name: the metrics' `cache` dimension. Default: `"l1"`.
+    ///   - readMaintenanceShare: the share of a reader's time for the policy. Default: 0.25.
     public init(
         maximumEntries: Int? = nil,
         maximumWeight: Int? = nil,
         weigher: @escaping @Sendable (Key, Value) -> Int = { _, _ in 1 },
         defaultTTL: Duration? = nil,
         removalListener: (@Sendable (MemoryCacheRemoval<Key, Value>) -> Void)? = nil,
-        name: String = "l1"
+        name: String = "l1",
+        readMaintenanceShare: Double = 0.25
     ) {
         self.maximumEntries = maximumEntries
         self.maximumWeight = maximumWeight
@@ -55,5 +67,6 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
         self.defaultTTL = defaultTTL
         self.removalListener = removalListener
         self.name = name
+        self.readMaintenanceShare = readMaintenanceShare
     }
 }
