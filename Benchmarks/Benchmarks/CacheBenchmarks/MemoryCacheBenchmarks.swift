@@ -30,39 +30,38 @@ import Darwin
 /// threads for it costs little (their start-up is the only allocation in the
 /// two-thread rows). Also shown: a miss, and a `set` that
 /// replaces a value (a write takes the policy lock).
+/// A cache bounded to `entries.count` entries, holding all of them.
+private func filledL1<Key: Hashable & Sendable>(
+    _ entries: [(Key, Int)],
+    readMaintenanceShare: Double = 0.25
+) throws -> MemoryCache<Key, Int> {
+    let cache = try MemoryCache<Key, Int>(
+        configuration: .init(maximumEntries: entries.count, readMaintenanceShare: readMaintenanceShare)
+    )
+    for (key, value) in entries { try cache.set(key, value) }
+    return cache
+}
+
 func memoryCacheBenchmarks() {
     let keyCount = 10_000
     var generator = L1BenchmarkRandom(seed: 42)
     let keys = (0..<keyCount).map { $0 &* 7_919 }.shuffled(using: &generator)
     let mask = 8_191  // 8 192 lookups cycle over the first 8 192 shuffled keys
+    var stringGenerator = L1BenchmarkRandom(seed: 7)
+    let stringKeys = (0..<keyCount).map { "user:\($0 &* 7_919)" }.shuffled(using: &stringGenerator)
     let cache: MemoryCache<Int, Int>
-    do {
-        cache = try MemoryCache(configuration: .init(maximumEntries: keyCount))
-        for key in keys { try cache.set(key, key) }
-    } catch {
-        print("cannot set up the L1 benchmarks: \(error)")
-        return
-    }
     let latencyFirst: MemoryCache<Int, Int>
+    let stringCache: MemoryCache<String, Int>
     do {
-        latencyFirst = try MemoryCache(configuration: .init(maximumEntries: keyCount, readMaintenanceShare: 1.0 / 16))
-        for key in keys { try latencyFirst.set(key, key) }
+        cache = try filledL1(keys.map { ($0, $0) })
+        latencyFirst = try filledL1(keys.map { ($0, $0) }, readMaintenanceShare: 1.0 / 16)
+        stringCache = try filledL1(stringKeys.map { ($0, 1) })
     } catch {
         print("cannot set up the L1 benchmarks: \(error)")
         return
     }
     let baseline = Mutex<[Int: Int]>(Dictionary(uniqueKeysWithValues: keys.map { ($0, $0) }))
     let striped = L1StripedBaseline(keys: keys)
-    var stringGenerator = L1BenchmarkRandom(seed: 7)
-    let stringKeys = (0..<keyCount).map { "user:\($0 &* 7_919)" }.shuffled(using: &stringGenerator)
-    let stringCache: MemoryCache<String, Int>
-    do {
-        stringCache = try MemoryCache(configuration: .init(maximumEntries: keyCount))
-        for key in stringKeys { try stringCache.set(key, 1) }
-    } catch {
-        print("cannot set up the L1 benchmarks: \(error)")
-        return
-    }
     let stringBaseline = Mutex<[String: Int]>(Dictionary(uniqueKeysWithValues: stringKeys.map { ($0, 1) }))
     let configuration = Benchmark.Configuration.millionLookups
 
