@@ -40,7 +40,13 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
     /// statistics, never from the results or the hit metrics. Lower makes a
     /// hit cheaper under a burst of reads, and the policy learns from fewer
     /// of them; 0 leaves all maintenance to writes and ``MemoryCache/cleanUp()``.
-    /// Default: 0.25.
+    /// Default: 1/16. Writes drain the whole read buffer whatever the share,
+    /// so it matters only between writes: replaying the ARC paper's OLTP
+    /// trace (250, 1 000 and 2 000 entries) and a Zipf(0.99) workload over
+    /// 100 000 keys (1 000, 10 000 and 30 000 entries) through the cache, a get
+    /// and a set on each miss, 1/16 and 1/4 gave the same hit ratios within
+    /// 0.08 points, and even 0 lost at most 0.8; a hit under a burst of reads
+    /// costs about a quarter less at 1/16 than at 1/4.
     public var readMaintenanceShare: Double
 
     /// Creates a configuration.
@@ -51,7 +57,7 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
     ///   - defaultTTL: the lifetime of entries set without a TTL. Default: none.
     ///   - removalListener: called for each removal. Default: none.
     ///   - name: the metrics' `cache` dimension. Default: `"l1"`.
-    ///   - readMaintenanceShare: the share of a reader's time for the policy. Default: 0.25.
+    ///   - readMaintenanceShare: the share of a reader's time for the policy. Default: 1/16.
     public init(
         maximumEntries: Int? = nil,
         maximumWeight: Int? = nil,
@@ -59,7 +65,7 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
         defaultTTL: Duration? = nil,
         removalListener: (@Sendable (MemoryCacheRemoval<Key, Value>) -> Void)? = nil,
         name: String = "l1",
-        readMaintenanceShare: Double = 0.25
+        readMaintenanceShare: Double = 1.0 / 16
     ) {
         self.maximumEntries = maximumEntries
         self.maximumWeight = maximumWeight
