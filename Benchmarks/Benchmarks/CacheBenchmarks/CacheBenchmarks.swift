@@ -10,6 +10,7 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 100_000
     )
     memoryCacheBenchmarks()
+    l1ReplayBenchmarks()
     redisTierBenchmarks()
     sqliteTierBenchmarks()
     cacheManagerBenchmarks()

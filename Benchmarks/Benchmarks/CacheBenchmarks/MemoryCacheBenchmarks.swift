@@ -296,7 +296,7 @@ private final class L1StripedBaseline: Sendable {
 }
 
 /// SplitMix64, so the key order is the same in every run.
-private struct L1BenchmarkRandom: RandomNumberGenerator {
+struct L1BenchmarkRandom: RandomNumberGenerator {
     var state: UInt64
 
     init(seed: UInt64) { state = seed }

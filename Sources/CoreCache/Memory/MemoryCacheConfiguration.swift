@@ -41,12 +41,15 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
     /// hit cheaper under a burst of reads, and the policy learns from fewer
     /// of them; 0 leaves all maintenance to writes and ``MemoryCache/cleanUp()``.
     /// Default: 1/16. Writes drain the whole read buffer whatever the share,
-    /// so it matters only between writes: replaying the ARC paper's OLTP
-    /// trace (250, 1 000 and 2 000 entries) and a Zipf(0.99) workload over
-    /// 100 000 keys (1 000, 10 000 and 30 000 entries) through the cache, a get
-    /// and a set on each miss, 1/16 and 1/4 gave the same hit ratios within
-    /// 0.08 points, and even 0 lost at most 0.8; a hit under a burst of reads
-    /// costs about a quarter less at 1/16 than at 1/4.
+    /// so it matters only between writes. Replaying requests through the
+    /// cache on one thread at full speed (a get, and a set on each miss; the
+    /// "L1 replay" benchmarks), 1/16 against 1/4 gave: on the ARC paper's
+    /// OLTP trace at 250 entries 24.8–25.5 % against 25.4–25.7 % (about half a
+    /// point lower), at 1 000 and 2 000 entries the same within 0.2 points;
+    /// on Zipf(0.99) over 100 000 keys at 1 000 and 10 000 entries the same
+    /// within 0.3 points. A hit under a burst of reads costs about a quarter
+    /// less at 1/16 (26 against 33 ns on the L1 benchmark's machine). The
+    /// figures move from run to run because the share is a share of time.
     public var readMaintenanceShare: Double
 
     /// Creates a configuration.

@@ -1,0 +1,68 @@
+import Benchmark
+import CoreCache
+import Foundation
+
+/// Hit ratios of ``MemoryCache`` itself (not the policy alone, as in
+/// `whale cache simulate`) at the default read maintenance share beside 1/4:
+/// each request is a `get` and, on a miss, a `set`, on one thread at full
+/// speed, so the read buffer drops what the share does not let readers drain.
+/// The figure is the custom metric "hit ratio (0.01 %)". Traces: the ARC
+/// paper's OLTP (Megiddo and Modha, "ARC: A Self-Tuning, Low Overhead
+/// Replacement Cache", FAST 2003) from `../shared/testdata`, and 5 million
+/// Zipf(0.99) requests over 100 000 keys.
+func l1ReplayBenchmarks() {
+    let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let oltpPath = root.appendingPathComponent("../shared/testdata/cache-traces/OLTP.lis.zst").standardized.path
+    let configuration = Benchmark.Configuration(
+        metrics: [.custom("hit ratio (0.01 %)", polarity: .prefersLarger, useScalingFactor: false)],
+        scalingFactor: .one,
+        maxDuration: .seconds(10),
+        maxIterations: 1
+    )
+    let shares: [(name: String, value: Double?)] = [("default share", nil), ("share 1/4", 0.25)]
+    let traces: [(name: String, keys: () throws -> [UInt64], capacities: [Int])] = [
+        ("OLTP", { try CacheSimulator.readTrace(path: oltpPath) }, [250, 1_000, 2_000]),
+        ("Zipf 0.99", { zipfKeys(count: 5_000_000, universe: 100_000) }, [1_000, 10_000]),
+    ]
+    for trace in traces {
+        for capacity in trace.capacities {
+            for share in shares {
+                Benchmark("L1 replay, \(trace.name), \(capacity) entries, \(share.name)", configuration: configuration) {
+                    benchmark in
+                    let keys = try trace.keys()
+                    var cacheConfiguration = MemoryCacheConfiguration<UInt64, Int>(maximumEntries: capacity)
+                    if let value = share.value { cacheConfiguration.readMaintenanceShare = value }
+                    let cache = try MemoryCache(configuration: cacheConfiguration)
+                    var hits = 0
+                    for key in keys {
+                        if cache.get(key) != nil { hits += 1 } else { try cache.set(key, 1) }
+                    }
+                    benchmark.measurement(benchmark.configuration.metrics[0], hits * 10_000 / max(keys.count, 1))
+                }
+            }
+        }
+    }
+}
+
+/// `count` requests drawn from Zipf(0.99) over `universe` keys (a fixed seed),
+/// spread over the 64-bit key space.
+private func zipfKeys(count: Int, universe: Int) -> [UInt64] {
+    var cumulative = [Double](repeating: 0, count: universe)
+    var total = 0.0
+    for rank in 0..<universe {
+        total += 1 / pow(Double(rank + 1), 0.99)
+        cumulative[rank] = total
+    }
+    var generator = L1BenchmarkRandom(seed: 99)
+    return (0..<count).map { _ in
+        let target = Double(generator.next() >> 11) / Double(1 << 53) * total
+        var low = 0
+        var high = universe - 1
+        while low < high {
+            let middle = (low + high) / 2
+            if cumulative[middle] < target { low = middle + 1 } else { high = middle }
+        }
+        return UInt64(low) &* 0x9E37_79B9_7F4A_7C15
+    }
+}
