@@ -39,7 +39,7 @@ import Darwin
 /// behind one lock that writers take, and whoever takes it (a writer,
 /// ``cleanUp()``, or a reader whose buffer stripe is full and who gets it with
 /// `tryLock`) drains the read buffer. A reader never blocks on the policy, and
-/// spends at most a sixteenth of its time on it by default (see
+/// spends at most a quarter of its time on it by default (see
 /// ``MemoryCacheConfiguration/readMaintenanceShare``): under a burst of reads, or when
 /// the policy lock is taken, accesses are dropped from the policy's statistics
 /// (never from the results), as in Caffeine when its maintenance falls behind.
@@ -522,7 +522,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     ///
     /// Readers give the policy at most
     /// ``MemoryCacheConfiguration/readMaintenanceShare`` of their time (a
-    /// sixteenth by default): after a reader-triggered drain that took `d`,
+    /// quarter by default): after a reader-triggered drain that took `d`,
     /// readers do not drain for `d × (1 − share) / share`; meanwhile their
     /// full stripes drop new accesses. This is what Caffeine's
     /// asynchronous maintenance does under a burst of reads (the buffer stays

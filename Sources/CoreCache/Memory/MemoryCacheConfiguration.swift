@@ -40,16 +40,17 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
     /// statistics, never from the results or the hit metrics. Lower makes a
     /// hit cheaper under a burst of reads, and the policy learns from fewer
     /// of them; 0 leaves all maintenance to writes and ``MemoryCache/cleanUp()``.
-    /// Default: 1/16. Writes drain the whole read buffer whatever the share,
-    /// so it matters only between writes. Replaying requests through the
-    /// cache on one thread at full speed (a get, and a set on each miss; the
-    /// "L1 replay" benchmarks), 1/16 against 1/4 gave: on the ARC paper's
-    /// OLTP trace at 250 entries 24.8–25.5 % against 25.4–25.7 % (about half a
-    /// point lower), at 1 000 and 2 000 entries the same within 0.2 points;
-    /// on Zipf(0.99) over 100 000 keys at 1 000 and 10 000 entries the same
-    /// within 0.3 points. A hit under a burst of reads costs about a quarter
-    /// less at 1/16 (26 against 33 ns on the L1 benchmark's machine). The
-    /// figures move from run to run because the share is a share of time.
+    /// Default: 1/4. Writes drain the whole read buffer whatever the share,
+    /// so it matters between writes: a hot set learnt from a burst of hits
+    /// is protected by the hits the policy saw. Replaying requests through
+    /// the cache on one thread at full speed (a get, and a set on each miss;
+    /// the "L1 replay" benchmarks), 1/16 against 1/4 gave: on the ARC paper's
+    /// OLTP trace at 250 entries 24.8–25.5 % against 25.4–25.7 %, at 1 000 and
+    /// 2 000 entries the same within 0.2 points; on Zipf(0.99) over 100 000
+    /// keys at 1 000 and 10 000 entries the same within 0.3 points. A hit
+    /// under a burst of reads costs about a quarter less at 1/16 (26 against
+    /// 33 ns on the L1 benchmark's machine). The figures move from run to run
+    /// because the share is a share of time.
     public var readMaintenanceShare: Double
 
     /// Creates a configuration.
@@ -60,7 +61,7 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
     ///   - defaultTTL: the lifetime of entries set without a TTL. Default: none.
     ///   - removalListener: called for each removal. Default: none.
     ///   - name: the metrics' `cache` dimension. Default: `"l1"`.
-    ///   - readMaintenanceShare: the share of a reader's time for the policy. Default: 1/16.
+    ///   - readMaintenanceShare: the share of a reader's time for the policy. Default: 1/4.
     public init(
         maximumEntries: Int? = nil,
         maximumWeight: Int? = nil,
@@ -68,7 +69,7 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
         defaultTTL: Duration? = nil,
         removalListener: (@Sendable (MemoryCacheRemoval<Key, Value>) -> Void)? = nil,
         name: String = "l1",
-        readMaintenanceShare: Double = 1.0 / 16
+        readMaintenanceShare: Double = 0.25
     ) {
         self.maximumEntries = maximumEntries
         self.maximumWeight = maximumWeight
