@@ -30,19 +30,6 @@ import Darwin
 /// threads for it costs little (their start-up is the only allocation in the
 /// two-thread rows). Also shown: a miss, and a `set` that
 /// replaces a value (a write takes the policy lock).
-/// A cache bounded to `entries.count` entries, holding all of them, with the
-/// default read maintenance share unless one is named.
-private func filledL1<Key: Hashable & Sendable>(
-    _ entries: [(Key, Int)],
-    readMaintenanceShare: Double? = nil
-) throws -> MemoryCache<Key, Int> {
-    var configuration = MemoryCacheConfiguration<Key, Int>(maximumEntries: entries.count)
-    if let readMaintenanceShare { configuration.readMaintenanceShare = readMaintenanceShare }
-    let cache = try MemoryCache(configuration: configuration)
-    for (key, value) in entries { try cache.set(key, value) }
-    return cache
-}
-
 func memoryCacheBenchmarks() {
     let keyCount = 10_000
     var generator = L1BenchmarkRandom(seed: 42)
@@ -270,6 +257,19 @@ private func l1OnThreads(_ threads: Int, _ body: @escaping @Sendable (_ thread: 
     for thread in started {
         pthread_join(thread, nil)
     }
+}
+
+/// A cache bounded to `entries.count` entries, holding all of them, with the
+/// default read maintenance share unless one is named.
+private func filledL1<Key: Hashable & Sendable>(
+    _ entries: [(Key, Int)],
+    readMaintenanceShare: Double? = nil
+) throws -> MemoryCache<Key, Int> {
+    var configuration = MemoryCacheConfiguration<Key, Int>(maximumEntries: entries.count)
+    if let readMaintenanceShare { configuration.readMaintenanceShare = readMaintenanceShare }
+    let cache = try MemoryCache(configuration: configuration)
+    for (key, value) in entries { try cache.set(key, value) }
+    return cache
 }
 
 /// 64 `Mutex<Dictionary>` shards by hash, each padded to 128 bytes.

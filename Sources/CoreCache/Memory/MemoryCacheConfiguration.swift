@@ -45,9 +45,10 @@ public struct MemoryCacheConfiguration<Key: Hashable & Sendable, Value: Sendable
     /// is protected by the hits the policy saw. Replaying requests through
     /// the cache on one thread at full speed (a get, and a set on each miss;
     /// the "L1 replay" benchmarks), 1/16 against 1/4 gave: on the ARC paper's
-    /// OLTP trace at 250 entries 24.8–25.5 % against 25.4–25.7 %, at 1 000 and
+    /// OLTP trace at 250 entries 24.8–25.9 % against 25.4–25.7 %, at 1 000 and
     /// 2 000 entries the same within 0.2 points; on Zipf(0.99) over 100 000
-    /// keys at 1 000 and 10 000 entries the same within 0.3 points. A hit
+    /// keys at 1 000 entries 57.9–59.0 % against 58.5–59.1 %, at 10 000 the
+    /// same within 0.3 points. A hit
     /// under a burst of reads costs about a quarter less at 1/16 (26 against
     /// 33 ns on the L1 benchmark's machine), but a hot set learnt only from a
     /// burst of hits is weaker against a scan that follows it: in the test of

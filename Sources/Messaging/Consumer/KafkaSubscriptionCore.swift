@@ -290,8 +290,9 @@ final class KafkaSubscriptionCore: Sendable {
             // priority ordering, so a more urgent one never waits behind a
             // run). Each result is booked as soon as it is known (the last one
             // of a run together with taking the next run), so offsets advance
-            // while a later handler call hangs or retries. Between messages it checks the partition's gate: a
-            // revocation or a stop waits only for the message being handled.
+            // while a later handler call hangs or retries. Between messages it
+            // checks the partition's gate: a revocation or a stop waits only
+            // for the message being handled.
             // No message is kept across the next wait, only a receipt.
             var run: [ConsumerTicket?] = []
             run.reserveCapacity(Self.runLength)
