@@ -71,6 +71,40 @@ import Testing
         #expect(plain.frequency(7) == 1)
     }
 
+    /// `increment` says whether it changed anything: the doorkeeper's first
+    /// sight and every count up to 15 do; once the counters are saturated an
+    /// occurrence teaches the sketch nothing, until a reset halves them.
+    @Test func sketchIncrementSaysWhetherItLearnt() {
+        var sketch = FrequencySketch()
+        let withoutTable = sketch.increment(3)
+        #expect(!withoutTable)
+        sketch.ensureCapacity(64)
+        let first = sketch.increment(3)
+        #expect(first)  // the doorkeeper
+        for _ in 0..<15 {
+            let learnt = sketch.increment(3)
+            #expect(learnt)
+        }
+        #expect(sketch.frequency(3) == 16)
+        let saturated = sketch.increment(3)
+        #expect(!saturated)
+        sketch.reset()
+        let afterReset = sketch.increment(3)
+        #expect(afterReset)
+    }
+
+    /// A reader's pause after a drain gives the policy the configured share
+    /// of its time when every drained read taught the sketch something, a
+    /// quarter of that share when none did, and in between linearly.
+    @Test func readerPauseFollowsWhatTheDrainTaught() {
+        #expect(MemoryCacheStopwatch.pause(after: 1_000, share: 0.25, informative: 1) == 3_000)
+        #expect(MemoryCacheStopwatch.pause(after: 1_000, share: 0.25, informative: 0) == 15_000)
+        // Half informative: a share of 0.25 × (0.25 + 0.375) = 0.15625.
+        #expect(MemoryCacheStopwatch.pause(after: 1_000, share: 0.25, informative: 0.5) == 5_400)
+        #expect(MemoryCacheStopwatch.pause(after: 1_000, share: 1, informative: 1) == 0)
+        #expect(MemoryCacheStopwatch.pause(after: 1_000_000, share: 1e-9, informative: 0) == 1_000_000_000_000)
+    }
+
     @Test func readBufferRecordsDrainsAndCounts() {
         let buffer = MemoryCacheReadBuffer()
         defer { buffer.deallocate() }

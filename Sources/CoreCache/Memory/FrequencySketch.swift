@@ -91,9 +91,12 @@ struct FrequencySketch: Sendable {
 
     /// Counts one occurrence of the item with `hash`: in the doorkeeper the
     /// first time since the last reset, in the sketch (each of its four
-    /// counters below 15) after that.
-    mutating func increment(_ hash: UInt64) {
-        if table.isEmpty { return }
+    /// counters below 15) after that. Returns whether the occurrence changed
+    /// anything: `false` when every counter was saturated already (the item
+    /// is known to be as hot as the sketch can say).
+    @discardableResult
+    mutating func increment(_ hash: UInt64) -> Bool {
+        if table.isEmpty { return false }
         let spread = Self.spread(hash)
         if usesDoorkeeper && !doorkeeperInsert(spread) {
             doorkeeperAdditions += 1
@@ -113,12 +116,13 @@ struct FrequencySketch: Sendable {
                     }
                 }
             }
-            if !added { return }
+            if !added { return false }
             additions += 1
         }
         if additions + doorkeeperAdditions >= sampleSize {
             reset()
         }
+        return true
     }
 
     /// Halves every counter and clears the doorkeeper (TinyLFU's reset).

@@ -39,7 +39,8 @@ import Darwin
 /// behind one lock that writers take, and whoever takes it (a writer,
 /// ``cleanUp()``, or a reader whose buffer stripe is full and who gets it with
 /// `tryLock`) drains the read buffer. A reader never blocks on the policy, and
-/// spends at most a quarter of its time on it by default (see
+/// spends at most a quarter of its time on it by default, a sixteenth while
+/// the reads it drains change no frequency estimate (see
 /// ``MemoryCacheConfiguration/readMaintenanceShare``): under a burst of reads, or when
 /// the policy lock is taken, accesses are dropped from the policy's statistics
 /// (never from the results), as in Caffeine when its maintenance falls behind.
@@ -67,9 +68,9 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     let weightMirror = Atomic<Int>(0)
     /// Until when (``MemoryCacheStopwatch`` time) readers do not drain.
     let readDrainsResumeAt = Atomic<Int64>(0)
-    /// How long readers skip drains after one, per nanosecond it took:
-    /// `(1 − share) / share`; `nil` when readers never drain (share 0).
-    let readDrainPause: Double?
+    /// ``MemoryCacheConfiguration/readMaintenanceShare``; `nil` when readers
+    /// never drain (share 0).
+    let readDrainShare: Double?
     /// Each live node's key, by node index; locked only under `policy`.
     let keyTable: Mutex<[Key?]>
     /// Last, so the read-mostly fields above do not share its cache lines.
@@ -104,7 +105,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         try Self.require(!configuration.name.isEmpty, "name", "must not be empty")
         let share = configuration.readMaintenanceShare
         try Self.require(share >= 0 && share <= 1, "readMaintenanceShare", "must be in 0...1, got \(share)")
-        self.readDrainPause = share > 0 ? (1 - share) / share : nil
+        self.readDrainShare = share > 0 ? share : nil
         self.configuration = configuration
         self.clock = clock
         self.metrics = MemoryCacheMetrics(name: configuration.name, factory: metricsFactory)
@@ -535,7 +536,7 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
     /// ``drainVictims()``, which only runs when there are some.
     @usableFromInline
     func drainAfterRead(_ reference: UInt64) {
-        guard let readDrainPause else {
+        guard let readDrainShare else {
             readBuffer.refuseCallersDrain()
             return
         }
@@ -545,10 +546,19 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             return
         }
         let outcome = policy.lockedIfAvailable { state -> (MemoryCacheStatistics, Bool) in
-            state.core.recordAccess(reference)
-            state.maintain(readBuffer: readBuffer, now: currentTime(state), callersStripeOnly: true)
+            let first = state.core.recordAccess(reference) ? 1 : 0
+            let (drained, informative) = state.maintain(
+                readBuffer: readBuffer,
+                now: currentTime(state),
+                callersStripeOnly: true
+            )
             let end = MemoryCacheStopwatch.now()
-            readDrainsResumeAt.store(end &+ MemoryCacheStopwatch.pause(after: end &- start, readDrainPause), ordering: .relaxed)
+            let pause = MemoryCacheStopwatch.pause(
+                after: end &- start,
+                share: readDrainShare,
+                informative: Double(first &+ informative) / Double(1 &+ drained)
+            )
+            readDrainsResumeAt.store(end &+ pause, ordering: .relaxed)
             updateMirrors(state)
             state.readDrains &+= 1
             let statistics =
@@ -584,10 +594,18 @@ public final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Senda
 /// there, not the cache's (injectable) clock.
 enum MemoryCacheStopwatch {
     /// How long readers skip drains after one that took `duration`
-    /// nanoseconds: `duration × factor`, at most 1 000 s (so a share near 0
-    /// cannot overflow).
-    static func pause(after duration: Int64, _ factor: Double) -> Int64 {
-        Int64(min(Double(duration) * factor, 1e12))
+    /// nanoseconds, so that drains take `share` of their time while the reads
+    /// they apply teach the policy something, and a quarter of it as the
+    /// share of such reads falls to none: the share in force is
+    /// `share × (1/4 + 3/4 × informative)`, where `informative` is the
+    /// fraction of the drained reads that changed a frequency estimate. A
+    /// burst of hits on entries the sketch already counts as hot (every
+    /// counter saturated) changes no admission decision, so readers need not
+    /// pay for all of it; a burst that is making a hot set costs them the
+    /// full share. At most 1 000 s, so a share near 0 cannot overflow.
+    static func pause(after duration: Int64, share: Double, informative: Double) -> Int64 {
+        let inForce = share * (0.25 + 0.75 * informative)
+        return Int64(min(Double(duration) * (1 - inForce) / inForce, 1e12))
     }
 
     /// Nanoseconds on `CLOCK_MONOTONIC`.

@@ -41,13 +41,24 @@ struct MemoryCachePolicyState: Sendable {
     ///   - now: the time, or `nil` when no entry has a deadline.
     ///   - callersStripeOnly: drain only the calling thread's read-buffer
     ///     stripe (a reader's drain), not every stripe.
-    mutating func maintain(readBuffer: MemoryCacheReadBuffer, now: Int64?, callersStripeOnly: Bool = false) {
+    /// - Returns: the reads drained, and how many of them changed a frequency
+    ///   estimate (``WTinyLFUPolicy/recordAccess(_:)``).
+    @discardableResult
+    mutating func maintain(
+        readBuffer: MemoryCacheReadBuffer,
+        now: Int64?,
+        callersStripeOnly: Bool = false
+    ) -> (drained: Int, informative: Int) {
+        var drained = 0
+        var informative = 0
+        let apply = { (core: inout WTinyLFUPolicy, reference: UInt64) in
+            drained &+= 1
+            if core.recordAccess(reference) { informative &+= 1 }
+        }
         if callersStripeOnly {
-            readBuffer.drainCallersStripe { reference in
-                core.recordAccess(reference)
-            }
+            readBuffer.drainCallersStripe { apply(&core, $0) }
         } else {
-            drainReads(readBuffer)
+            readBuffer.drain { apply(&core, $0) }
         }
         if let now {
             core.expire(now: now, into: &victims)
@@ -60,6 +71,7 @@ struct MemoryCachePolicyState: Sendable {
         }
         core.evict(into: &victims)
         core.climb()
+        return (drained, informative)
     }
 
     /// Applies the buffered reads to the policy.

@@ -262,10 +262,13 @@ struct WTinyLFUPolicy: Sendable {
         onAccess(index)
     }
 
-    /// Records a read of a live entry (from the read buffer); a stale reference is ignored.
-    mutating func recordAccess(_ reference: UInt64) {
-        guard let index = liveIndex(reference) else { return }
-        onAccess(index)
+    /// Records a read of a live entry (from the read buffer); a stale reference
+    /// is ignored. Returns whether the read taught the frequency sketch
+    /// anything (see ``onAccess(_:)``).
+    @discardableResult
+    mutating func recordAccess(_ reference: UInt64) -> Bool {
+        guard let index = liveIndex(reference) else { return false }
+        return onAccess(index)
     }
 
     /// Removes a live entry at the caller's request; returns its frequency.
@@ -452,10 +455,13 @@ struct WTinyLFUPolicy: Sendable {
         return next < Self.firstTimerSentinel ? nil : next
     }
 
-    private mutating func onAccess(_ index: Int32) {
-        if kind == .adaptive {
-            sketch.increment(nodes[Int(index)].hash)
-        }
+    /// Returns whether the access changed the entry's frequency estimate,
+    /// which is what admission decides by (always `true` under LRU, where
+    /// recency is all there is): an entry whose counters are saturated is
+    /// kept against any candidate, wherever it sits in the queues.
+    @discardableResult
+    private mutating func onAccess(_ index: Int32) -> Bool {
+        let informative = kind == .adaptive ? sketch.increment(nodes[Int(index)].hash) : true
         switch nodes[Int(index)].queue {
         case .window:
             moveToTail(index, of: Self.windowHead)
@@ -464,9 +470,10 @@ struct WTinyLFUPolicy: Sendable {
         case .protected:
             moveToTail(index, of: Self.protectedHead)
         case .free, .sentinel:
-            return
+            return false
         }
         hitsInSample += 1
+        return informative
     }
 
     /// A hit in probation promotes the entry to protected (overflow is demoted
