@@ -127,7 +127,7 @@ import Testing
         for _ in 0..<MemoryCacheReadBuffer.skipsAfterRefusal { #expect(!buffer.record(99)) }
         #expect(buffer.record(99))
         drained.removeAll()
-        buffer.drainCallersStripe { drained.append($0) }
+        buffer.drain(callersStripeOnly: true) { drained.append($0) }
         #expect(drained.count == MemoryCacheReadBuffer.capacity)
     }
 }

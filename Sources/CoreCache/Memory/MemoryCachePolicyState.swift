@@ -41,25 +41,14 @@ struct MemoryCachePolicyState: Sendable {
     ///   - now: the time, or `nil` when no entry has a deadline.
     ///   - callersStripeOnly: drain only the calling thread's read-buffer
     ///     stripe (a reader's drain), not every stripe.
-    /// - Returns: the reads drained, and how many of them changed a frequency
-    ///   estimate (``WTinyLFUPolicy/recordAccess(_:)``).
+    /// - Returns: what ``drainReads(_:callersStripeOnly:)`` returns.
     @discardableResult
     mutating func maintain(
         readBuffer: MemoryCacheReadBuffer,
         now: Int64?,
         callersStripeOnly: Bool = false
     ) -> (drained: Int, informative: Int) {
-        var drained = 0
-        var informative = 0
-        let apply = { (core: inout WTinyLFUPolicy, reference: UInt64) in
-            drained &+= 1
-            if core.recordAccess(reference) { informative &+= 1 }
-        }
-        if callersStripeOnly {
-            readBuffer.drainCallersStripe { apply(&core, $0) }
-        } else {
-            readBuffer.drain { apply(&core, $0) }
-        }
+        let tally = drainReads(readBuffer, callersStripeOnly: callersStripeOnly)
         if let now {
             core.expire(now: now, into: &victims)
         }
@@ -71,14 +60,25 @@ struct MemoryCachePolicyState: Sendable {
         }
         core.evict(into: &victims)
         core.climb()
-        return (drained, informative)
+        return tally
     }
 
-    /// Applies the buffered reads to the policy.
-    mutating func drainReads(_ readBuffer: MemoryCacheReadBuffer) {
-        readBuffer.drain { reference in
-            core.recordAccess(reference)
+    /// Applies the buffered reads to the policy: every stripe's, or only the
+    /// calling thread's (a reader's drain). Returns the reads drained, and how
+    /// many of them changed a frequency estimate
+    /// (``WTinyLFUPolicy/recordAccess(_:)``).
+    @discardableResult
+    mutating func drainReads(
+        _ readBuffer: MemoryCacheReadBuffer,
+        callersStripeOnly: Bool = false
+    ) -> (drained: Int, informative: Int) {
+        var drained = 0
+        var informative = 0
+        readBuffer.drain(callersStripeOnly: callersStripeOnly) { reference in
+            drained &+= 1
+            if core.recordAccess(reference) { informative &+= 1 }
         }
+        return (drained, informative)
     }
 
     /// The statistics to publish since the last call.

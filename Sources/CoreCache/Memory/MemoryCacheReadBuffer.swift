@@ -191,18 +191,17 @@ struct MemoryCacheReadBuffer: @unchecked Sendable {
         }
     }
 
-    /// Hands every buffered reference to `body` (the caller holds the policy
-    /// lock): each stripe's published slots in order.
-    func drain(_ body: (UInt64) -> Void) {
+    /// Hands the buffered references to `body` (the caller holds the policy
+    /// lock): each stripe's published slots in order, or only the calling
+    /// thread's stripe's (what a reader drains, so that it touches no other
+    /// thread's stripe).
+    func drain(callersStripeOnly: Bool = false, _ body: (UInt64) -> Void) {
+        if callersStripeOnly {
+            return Self.drain(words + (MemoryCacheThreadProbe.current(probeKey) & mask) * Self.stride, body)
+        }
         for index in 0..<stripeCount {
             Self.drain(words + index * Self.stride, body)
         }
-    }
-
-    /// Hands the calling thread's buffered references to `body`: what a reader
-    /// drains, so that it touches no other thread's stripe.
-    func drainCallersStripe(_ body: (UInt64) -> Void) {
-        Self.drain(words + (MemoryCacheThreadProbe.current(probeKey) & mask) * Self.stride, body)
     }
 
     private static func drain(_ stripe: UnsafeMutablePointer<Atomic<Int>>, _ body: (UInt64) -> Void) {
